@@ -1,0 +1,7 @@
+"""Constants for the esp_ota integration."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOMAIN: Final = "esp_ota"

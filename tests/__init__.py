@@ -1,0 +1,1 @@
+"""Tests for the esp_ota integration."""

@@ -1,0 +1,1 @@
+"""Developer tooling for esp_ota (board emulator, image builders); not shipped to users."""
