@@ -11,7 +11,11 @@ from custom_components.esp_ota.const import DOMAIN
 
 async def test_entry_sets_up_and_unloads(hass: HomeAssistant) -> None:
     """A config entry loads, then unloads cleanly."""
-    entry = MockConfigEntry(domain=DOMAIN, title="esp32-garden", data={})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="esp32-garden",
+        data={"host": "esp32-garden.local", "port": 3232},
+    )
     entry.add_to_hass(hass)
 
     assert await hass.config_entries.async_setup(entry.entry_id)
