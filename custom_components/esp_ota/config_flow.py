@@ -6,8 +6,8 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
-import voluptuous as vol
 
+from .compat import vol
 from .const import DOMAIN
 
 STEP_USER_SCHEMA = vol.Schema(

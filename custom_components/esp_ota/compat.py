@@ -1,0 +1,16 @@
+"""What differs between the Home Assistant versions esp_ota supports.
+
+Home Assistant 2026 validates schemas with probatio, a drop-in successor of
+voluptuous, and types flow forms and services with its classes; older versions
+use voluptuous itself. Import the schema module from here as ``vol``. The
+ignores are needed because each environment has only one of the two modules.
+"""
+
+from __future__ import annotations
+
+try:
+    import probatio as vol  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # Home Assistant before probatio
+    import voluptuous as vol  # type: ignore[no-redef,unused-ignore]
+
+__all__ = ["vol"]
