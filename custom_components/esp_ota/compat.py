@@ -10,7 +10,7 @@ from __future__ import annotations
 
 try:
     import probatio as vol  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # Home Assistant before probatio
+except ImportError:  # pragma: no cover  # Home Assistant before probatio
     import voluptuous as vol  # type: ignore[no-redef,unused-ignore]
 
 __all__ = ["vol"]
