@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import callback
 
 from .compat import vol
 from .const import DOMAIN
+from .options_flow import EspOtaOptionsFlow
 
 STEP_USER_SCHEMA = vol.Schema(
     {
@@ -32,3 +39,9 @@ class EspOtaConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(user_input[CONF_HOST].lower())
         self._abort_if_unique_id_configured()
         return self.async_create_entry(title=user_input[CONF_HOST], data=user_input)
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the flow that stages firmware for a board."""
+        return EspOtaOptionsFlow()

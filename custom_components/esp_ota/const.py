@@ -5,3 +5,5 @@ from __future__ import annotations
 from typing import Final
 
 DOMAIN: Final = "esp_ota"
+
+CONF_BOARD: Final = "board"

@@ -1,0 +1,101 @@
+"""Options flow: stage a firmware image for a board by uploading it in the UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from homeassistant.components.file_upload import process_uploaded_file
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.helpers.selector import (
+    FileSelector,
+    FileSelectorConfig,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+)
+
+from .compat import vol
+from .firmware import ImageKind
+from .staging import StagingError, async_stage_for_entry, staging_error
+from .store import MAX_IMAGE_SIZE, ImageTooLargeError, StagedFirmware
+
+CONF_FIRMWARE = "firmware"
+CONF_VERSION = "version"
+CONF_RELEASE_NOTES = "release_notes"
+CONF_TARGET = "target"
+
+
+def _read_upload(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_IMAGE_SIZE:
+        raise ImageTooLargeError(size)
+    return path.read_bytes()
+
+
+class EspOtaOptionsFlow(OptionsFlow):
+    """Upload a .bin for this board."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the upload form, then validate and stage the file."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"board": self.config_entry.title}
+        if user_input is not None:
+            try:
+                await self._async_stage(user_input)
+            except StagingError as err:
+                errors["base"] = err.translation_key or "unknown"
+                placeholders.update(err.translation_placeholders or {})
+            else:
+                return self.async_create_entry(data=dict(self.config_entry.options))
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_FIRMWARE): FileSelector(
+                    FileSelectorConfig(accept=".bin,application/octet-stream")
+                ),
+                vol.Optional(CONF_TARGET, default=ImageKind.APP.value): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[ImageKind.APP.value, ImageKind.FILESYSTEM.value],
+                        mode=SelectSelectorMode.LIST,
+                        translation_key="target",
+                    )
+                ),
+                vol.Optional(CONF_VERSION): TextSelector(),
+                vol.Optional(CONF_RELEASE_NOTES): TextSelector(
+                    TextSelectorConfig(multiline=True)
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def _async_stage(self, user_input: dict[str, Any]) -> StagedFirmware:
+        file_id: str = user_input[CONF_FIRMWARE]
+
+        def read() -> tuple[bytes, str]:
+            with process_uploaded_file(self.hass, file_id) as path:
+                return _read_upload(path), path.name
+
+        try:
+            data, filename = await self.hass.async_add_executor_job(read)
+        except ImageTooLargeError as err:
+
+            raise staging_error(err) from err
+        return await async_stage_for_entry(
+            self.hass,
+            self.config_entry,
+            data,
+            kind=ImageKind(user_input.get(CONF_TARGET, ImageKind.APP.value)),
+            version=user_input.get(CONF_VERSION),
+            release_notes=user_input.get(CONF_RELEASE_NOTES),
+            origin="upload",
+            filename=filename,
+        )
