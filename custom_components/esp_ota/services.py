@@ -12,10 +12,12 @@ import homeassistant.helpers.config_validation as cv
 
 from .compat import vol
 from .const import DOMAIN
+from .confirm import async_confirm
 from .firmware import ImageKind
 from .staging import async_download, async_stage_for_entry
 
 SERVICE_STAGE_FIRMWARE: Final = "stage_firmware"
+SERVICE_CONFIRM: Final = "confirm"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_URL: Final = "url"
 ATTR_PATH: Final = "path"
@@ -35,6 +37,13 @@ STAGE_FIRMWARE_SCHEMA = vol.Schema(
         vol.Optional(ATTR_TARGET, default=TARGET_FLASH): vol.In(
             [TARGET_FLASH, TARGET_FILESYSTEM]
         ),
+    }
+)
+
+CONFIRM_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_VERSION): cv.string,
     }
 )
 
@@ -110,6 +119,15 @@ async def _async_check_path(hass: HomeAssistant, path: Path) -> None:
         )
 
 
+async def _async_confirm(call: ServiceCall) -> ServiceResponse:
+    """Confirm a staged image in the name of the person calling."""
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    confirmed = await async_confirm(
+        call.hass, entry, call.context, call.data.get(ATTR_VERSION)
+    )
+    return {"version": confirmed.version, "sha256": confirmed.sha256}
+
+
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
     hass.services.async_register(
@@ -117,5 +135,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_STAGE_FIRMWARE,
         _async_stage_firmware,
         schema=STAGE_FIRMWARE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CONFIRM,
+        _async_confirm,
+        schema=CONFIRM_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
