@@ -85,3 +85,10 @@ def test_first_segment_shorter_than_the_magic_has_no_descriptor() -> None:
         [(0x3F40_0020, b""), (APP_DESC_MAGIC, bytes(8))],
     )
     assert inspect_image(data).descriptor is None
+
+
+def test_magic_check_does_not_read_past_a_short_buffer() -> None:
+    from custom_components.esp_ota.firmware.descriptor import has_descriptor
+
+    assert not has_descriptor(memoryview(b"\x32\x54\xcd\xab"), 0)
+    assert has_descriptor(memoryview(b"\x32\x54\xcd\xab" + bytes(4)), 0)
