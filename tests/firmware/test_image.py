@@ -289,3 +289,8 @@ def test_xor_bytes_equals_a_plain_byte_loop(data: bytes) -> None:
     for byte in data:
         expected ^= byte
     assert xor_bytes(data) == expected
+
+
+def test_xor_bytes_spans_several_chunks() -> None:
+    data = bytes(range(256)) * 1000 + b"\x5a"  # 256001 bytes, 4 chunks
+    assert xor_bytes(data) == 0x5A

@@ -75,6 +75,8 @@ LITTLEFS_MAGIC: Final = b"littlefs"
 LITTLEFS_MAGIC_OFFSET: Final = 8
 SHORT_HASH_LENGTH: Final = 8
 HASH_CHUNK: Final = 1024 * 1024
+# Small enough that the checksum never holds more than a few of these in memory.
+XOR_CHUNK: Final = 64 * 1024
 
 _HEADER = struct.Struct("<BBBBI")
 _EXTENDED_HEADER = struct.Struct("<BBBBHBHH4sB")
@@ -370,11 +372,18 @@ def _walk_segments(
 
 
 def xor_bytes(data: Buffer) -> int:
-    """Return the XOR of all bytes, folding a big integer instead of looping."""
-    width = len(memoryview(data))
-    if width == 0:
-        return 0
-    value = int.from_bytes(data, "little")
+    """Return the XOR of all bytes, folding big integers chunk by chunk."""
+    result = 0
+    with memoryview(data) as raw, raw.cast("B") as view:
+        for start in range(0, len(view), XOR_CHUNK):
+            result ^= _fold(view[start : start + XOR_CHUNK])
+    return result
+
+
+def _fold(chunk: memoryview) -> int:
+    """XOR the bytes of one chunk by halving an integer until one byte is left."""
+    width = len(chunk)
+    value = int.from_bytes(chunk, "little")
     while width > 1:
         half = (width + 1) // 2
         value = (value & ((1 << (8 * half)) - 1)) ^ (value >> (8 * half))
