@@ -1,0 +1,145 @@
+"""Errors raised by the firmware package, all derived from ``FirmwareError``.
+
+Every error has a clear English message (``str(err)``) and a stable ``key``: a
+short snake_case string that the Home Assistant layer maps to a translation
+key. Keys never change once released; messages may be reworded.
+
+Tree::
+
+    FirmwareError
+    ├── EmptyImageError            key "empty_image"
+    ├── TruncatedImageError        key "truncated_image"
+    ├── NotAnEspImageError         key "not_an_esp_image"
+    │   └── CompressedImageError   key "compressed_image"
+    ├── CorruptImageError          key "corrupt_image"
+    ├── DescriptorError            key "descriptor_invalid"
+    └── FitError                   (the image does not suit the board)
+        ├── WrongTargetError       key "wrong_target"
+        ├── WrongChipError         key "wrong_chip"
+        └── TooLargeError          key "too_large"
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from .chips import ChipFamily
+    from .kinds import ImageKind
+
+
+class FirmwareError(Exception):
+    """Base of every error raised by the firmware package."""
+
+    key: ClassVar[str] = "firmware_error"
+
+
+class EmptyImageError(FirmwareError):
+    """The image has no bytes at all."""
+
+    key: ClassVar[str] = "empty_image"
+
+    def __init__(self) -> None:
+        """Build the error with its fixed message."""
+        super().__init__("The firmware image is empty (0 bytes).")
+
+
+class TruncatedImageError(FirmwareError):
+    """The image ends before a structure it announces is complete."""
+
+    key: ClassVar[str] = "truncated_image"
+
+    def __init__(self, what: str, needed: int, size: int) -> None:
+        """Describe what was cut off and where."""
+        message = (
+            f"The firmware image is truncated: {what} needs {needed} bytes "
+            f"but the image has only {size} bytes."
+        )
+        super().__init__(message)
+        self.needed = needed
+        self.size = size
+
+
+class NotAnEspImageError(FirmwareError):
+    """The bytes are not an ESP8266/ESP32 app image."""
+
+    key: ClassVar[str] = "not_an_esp_image"
+
+
+class CompressedImageError(NotAnEspImageError):
+    """The image is gzip-compressed; only plain images can be inspected."""
+
+    key: ClassVar[str] = "compressed_image"
+
+    def __init__(self) -> None:
+        """Build the error with its fixed message."""
+        super().__init__(
+            "The firmware image is gzip-compressed (.bin.gz); "
+            "upload the uncompressed .bin file instead."
+        )
+
+
+class CorruptImageError(FirmwareError):
+    """A checksum or digest stored in the image does not match its content."""
+
+    key: ClassVar[str] = "corrupt_image"
+
+
+class DescriptorError(FirmwareError):
+    """The ESP-IDF app descriptor is present but holds garbage."""
+
+    key: ClassVar[str] = "descriptor_invalid"
+
+
+class FitError(FirmwareError):
+    """The image is valid but does not suit the board or the target."""
+
+    key: ClassVar[str] = "fit_error"
+
+
+class WrongTargetError(FitError):
+    """An app image was given for the filesystem, or the other way round."""
+
+    key: ClassVar[str] = "wrong_target"
+
+    def __init__(self, image_kind: ImageKind, target: ImageKind) -> None:
+        """Name the image's kind and the target it was meant for."""
+        message = (
+            f"This is a {image_kind.value} image but the {target.value} "
+            "target was chosen."
+        )
+        super().__init__(message)
+        self.image_kind = image_kind
+        self.target = target
+
+
+class WrongChipError(FitError):
+    """The image was built for another chip than the board's."""
+
+    key: ClassVar[str] = "wrong_chip"
+
+    def __init__(self, image_chip: ChipFamily, board_chip: ChipFamily) -> None:
+        """Name both chips."""
+        message = (
+            f"The image is built for {image_chip.label} but the board is "
+            f"{board_chip.label}."
+        )
+        super().__init__(message)
+        self.image_chip = image_chip
+        self.board_chip = board_chip
+
+
+class TooLargeError(FitError):
+    """The image does not fit in the space the board reported as free."""
+
+    key: ClassVar[str] = "too_large"
+
+    def __init__(self, size: int, free: int) -> None:
+        """Give both sizes in bytes."""
+        message = (
+            f"The image needs {size} bytes but the board reports only "
+            f"{free} bytes free."
+        )
+        super().__init__(message)
+        self.size = size
+        self.free = free

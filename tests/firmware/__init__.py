@@ -1,0 +1,1 @@
+"""Tests for the firmware image package (no Home Assistant needed)."""
