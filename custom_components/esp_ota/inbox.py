@@ -24,7 +24,8 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_time_interval
 
 from .const import DOMAIN
-from .firmware import ImageKind
+from .firmware import ImageKind, read_sidecar_notes
+from .firmware.release import sidecar_candidates
 from .staging import async_stage_for_entry, board_key
 from .store import safe_name
 
@@ -32,9 +33,6 @@ _LOGGER = logging.getLogger(__name__)
 
 # Often enough to feel immediate, rare enough to cost nothing.
 SCAN_INTERVAL: Final = timedelta(seconds=10)
-NOTES_SUFFIXES: Final = (".md", ".txt")
-# Release notes larger than this are not notes.
-MAX_NOTES_BYTES: Final = 20000
 
 
 @dataclass(frozen=True)
@@ -109,7 +107,7 @@ class FirmwareInbox:
         return ready
 
     async def _async_take(self, path: Path) -> None:
-        notes = await self._hass.async_add_executor_job(_read_notes, path)
+        notes = await self._hass.async_add_executor_job(read_sidecar_notes, path)
         kind = ImageKind.FILESYSTEM if is_filesystem_name(path.name) else ImageKind.APP
         version = path.name.removesuffix(".bin").removesuffix(".fs")
         try:
@@ -141,21 +139,9 @@ class FirmwareInbox:
         )
 
 
-def _sidecars(path: Path) -> list[Path]:
-    stem = path.name.removesuffix(".bin")
-    return [path.with_name(stem + suffix) for suffix in NOTES_SUFFIXES]
-
-
-def _read_notes(path: Path) -> str | None:
-    for sidecar in _sidecars(path):
-        if sidecar.is_file() and sidecar.stat().st_size <= MAX_NOTES_BYTES:
-            return sidecar.read_text(encoding="utf-8", errors="replace")
-    return None
-
-
 def _consume(path: Path) -> None:
     path.unlink(missing_ok=True)
-    for sidecar in _sidecars(path):
+    for sidecar in sidecar_candidates(path):
         sidecar.unlink(missing_ok=True)
 
 

@@ -275,9 +275,7 @@ class FirmwareStore:
 
 
 def _staged_from(image: FirmwareImage, request: StageRequest) -> StagedFirmware:
-    """Apply the version rules: descriptor, else the person's, else a short hash."""
-    descriptor_version = image.descriptor.version if image.descriptor else None
-    version = descriptor_version or request.version or image.sha256[:8]
+    """Record an inspected image with its version by the firmware package's rules."""
     return StagedFirmware(
         board=request.board,
         sha256=image.sha256,
@@ -285,8 +283,12 @@ def _staged_from(image: FirmwareImage, request: StageRequest) -> StagedFirmware:
         size=image.size,
         kind=image.kind,
         chip=image.chip,
-        version=version,
-        project=image.descriptor.project_name if image.descriptor else None,
+        version=image.version_with(request.version),
+        project=(
+            image.descriptor.project_name
+            if image.descriptor and image.descriptor.names_the_sketch
+            else None
+        ),
         release_notes=request.release_notes,
         source=request.source,
         filename=request.filename,
