@@ -15,6 +15,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -162,6 +163,8 @@ async def test_entry_added_by_ip_takes_the_host_name_when_the_board_announces_it
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.hostname == HOSTNAME
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert [device.identifiers for device in devices] == [{(DOMAIN, HOSTNAME)}]
 
 
 async def test_ignored_board_is_not_offered_again(

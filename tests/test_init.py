@@ -37,8 +37,12 @@ async def test_board_becomes_a_device_named_after_its_host(
     init_integration: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    device = device_registry.async_get_device(identifiers={(DOMAIN, HOSTNAME)})
-    assert device is not None
+    devices = dr.async_entries_for_config_entry(
+        device_registry, init_integration.entry_id
+    )
+    assert len(devices) == 1
+    device = devices[0]
+    assert device.identifiers == {(DOMAIN, HOSTNAME)}
     assert device.name == HOSTNAME
     assert device.manufacturer == "Espressif"
     assert device.model == "esp32"

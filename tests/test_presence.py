@@ -178,11 +178,12 @@ async def test_new_address_from_mdns_is_stored_in_the_entry(
 
 async def test_txt_version_change_is_picked_up_live(
     hass: HomeAssistant,
-    board: EspOtaBoard,
+    init_integration: MockConfigEntry,
     mock_async_zeroconf: MagicMock,
     mock_browser: MagicMock,
     device_registry: dr.DeviceRegistry,
 ) -> None:
+    board = init_integration.runtime_data
     announce(mock_async_zeroconf, mock_browser, txt={**ARDUINO_TXT, "version": "1.0"})
     await hass.async_block_till_done(wait_background_tasks=True)
     assert board.version == "1.0"
@@ -197,8 +198,9 @@ async def test_txt_version_change_is_picked_up_live(
     assert board.version == "1.1"
     assert board.board_id == "esp32s3"
     assert board.txt["fw_version"] == "1.1"
-    device = device_registry.async_get_device(identifiers={(DOMAIN, HOSTNAME)})
-    assert device is not None
+    (device,) = dr.async_entries_for_config_entry(
+        device_registry, init_integration.entry_id
+    )
     assert (device.sw_version, device.model) == ("1.1", "esp32s3")
 
 
