@@ -47,7 +47,6 @@ async def test_board_becomes_a_device_named_after_its_host(
     assert device.manufacturer == "Espressif"
     assert device.model == "esp32"
     assert device.sw_version is None
-    assert device.config_entries == {init_integration.entry_id}
 
 
 async def test_all_boards_share_one_browser_that_stops_after_the_last_unload(
