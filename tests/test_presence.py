@@ -343,3 +343,78 @@ async def test_password_comes_from_the_entry_and_empty_means_none(
         init_integration, data={**init_integration.data, "password": ""}
     )
     assert board.password is None
+
+
+async def test_board_reloaded_while_the_browser_runs_starts_from_its_last_announcement(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_async_zeroconf: MagicMock,
+    mock_browser: MagicMock,
+) -> None:
+    # A second board keeps the shared browser running across the reload.
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="esp8266-shed",
+        source="zeroconf",
+        data={**ENTRY_DATA, "hostname": "esp8266-shed"},
+    )
+    other.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(other.entry_id)
+    announce(mock_async_zeroconf, mock_browser, txt={**ARDUINO_TXT, "version": "7"})
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.runtime_data.available is True
+    assert init_integration.runtime_data.version == "7"
+    assert hass.states.get(ONLINE).state == STATE_ON
+
+    # Once gone, a reload no longer brings back the stale announcement.
+    fire(mock_async_zeroconf, mock_browser, ServiceStateChange.Removed)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.runtime_data.available is False
+
+
+async def test_removal_of_a_service_without_a_usable_name_is_ignored(
+    hass: HomeAssistant,
+    board: EspOtaBoard,
+    mock_async_zeroconf: MagicMock,
+    mock_browser: MagicMock,
+) -> None:
+    announce(mock_async_zeroconf, mock_browser)
+    fire(
+        mock_async_zeroconf,
+        mock_browser,
+        ServiceStateChange.Removed,
+        f"?? bad\x00.{ARDUINO_SERVICE_TYPE}",
+    )
+    assert board.available is True
+
+
+async def test_unload_cancels_a_resolution_still_waiting_for_an_answer(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_async_zeroconf: MagicMock,
+    mock_browser: MagicMock,
+) -> None:
+    started = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def never_answers(*_: object) -> bool:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return False
+
+    with patch(
+        "custom_components.esp_ota.presence.AsyncServiceInfo.async_request",
+        side_effect=never_answers,
+    ):
+        fire(mock_async_zeroconf, mock_browser, ServiceStateChange.Added)
+        await started.wait()
+        assert await hass.config_entries.async_unload(init_integration.entry_id)
+        await cancelled.wait()

@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 from typing import Final
 
-from homeassistant.components import zeroconf
+from homeassistant.components import zeroconf as ha_zeroconf
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.util.hass_dict import HassKey
 from zeroconf import ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from .announcement import announcement_from_service_info, normalize_hostname
+from .announcement import (
+    BoardAnnouncement,
+    announcement_from_service_info,
+    normalize_hostname,
+)
 from .board import EspOtaBoard
 from .const import ARDUINO_SERVICE_TYPE, DOMAIN, LOGGER
 
@@ -41,6 +45,9 @@ class EspOtaPresence:
         # Service instance name -> host name, learnt from resolved records, so a
         # removal (which carries only the instance name) finds its board.
         self._names: dict[str, str] = {}
+        # Last announcement of every board currently on the network, so that a
+        # board whose entry is (re)loaded while the browser runs starts current.
+        self._seen: dict[str, BoardAnnouncement] = {}
         self._browser: AsyncServiceBrowser | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -68,8 +75,10 @@ class EspOtaPresence:
 
     @callback
     def async_register(self, board: EspOtaBoard) -> None:
-        """Follow this board from now on."""
+        """Follow this board from now on, starting from its last announcement."""
         self._boards[board.hostname] = board
+        if announcement := self._seen.get(board.hostname):
+            board.async_handle_announcement(announcement)
 
     @callback
     def async_unregister(self, board: EspOtaBoard) -> bool:
@@ -86,6 +95,7 @@ class EspOtaPresence:
             LOGGER.debug("Ignoring unusable mDNS announcement %s", info.name)
             return
         self._names[info.name.lower()] = announcement.hostname
+        self._seen[announcement.hostname] = announcement
         if board := self._boards.get(announcement.hostname):
             board.async_handle_announcement(announcement)
 
@@ -102,7 +112,10 @@ class EspOtaPresence:
             hostname = self._names.get(name.lower()) or normalize_hostname(
                 name.split(".", 1)[0]
             )
-            if hostname and (board := self._boards.get(hostname)):
+            if not hostname:
+                return
+            self._seen.pop(hostname, None)
+            if board := self._boards.get(hostname):
                 board.async_handle_goodbye()
             return
         task = self._hass.async_create_background_task(
@@ -112,30 +125,24 @@ class EspOtaPresence:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _async_resolve(
-        self, zeroconf: Zeroconf, service_type: str, name: str
-    ) -> None:
+    async def _async_resolve(self, zc: Zeroconf, service_type: str, name: str) -> None:
         """Read the service's records (cache first, then ask) and apply them."""
         info = AsyncServiceInfo(service_type, name)
-        if not await info.async_request(zeroconf, RESOLVE_TIMEOUT_MS):
+        if not await info.async_request(zc, RESOLVE_TIMEOUT_MS):
             LOGGER.debug("No answer resolving %s", name)
             return
-        if (service_info := zeroconf_info_from_service(info)) is None:
+        # Same conversion as Home Assistant's discovery (lossy TXT decoding).
+        if (service_info := ha_zeroconf.info_from_service(info)) is None:
             LOGGER.debug("No usable address for %s", name)
             return
         self.async_handle_service_info(service_info)
-
-
-def zeroconf_info_from_service(info: AsyncServiceInfo) -> ZeroconfServiceInfo | None:
-    """Convert python-zeroconf's record to Home Assistant's, as discovery does."""
-    return zeroconf.info_from_service(info)
 
 
 async def async_get_presence(hass: HomeAssistant) -> EspOtaPresence:
     """Return the shared presence tracker, starting it on first use."""
     if (presence := hass.data.get(DATA_PRESENCE)) is not None:
         return presence
-    aiozc = await zeroconf.async_get_async_instance(hass)
+    aiozc = await ha_zeroconf.async_get_async_instance(hass)
     if (presence := hass.data.get(DATA_PRESENCE)) is None:
         presence = EspOtaPresence(hass, aiozc)
         hass.data[DATA_PRESENCE] = presence
