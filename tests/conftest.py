@@ -5,13 +5,115 @@ every test and, when a test opts in, allows 127.0.0.1 only. Tests that talk to
 the board emulator over loopback opt in with pytest-socket's ``socket_enabled``
 fixture (directly or through a fixture that requests it); no test may open a
 socket to anything but loopback.
+
+mDNS: Home Assistant's shared zeroconf instance is replaced by phcc's
+``mock_async_zeroconf`` (a real ``DNSCache``, no sockets), and our own
+``AsyncServiceBrowser`` by a mock whose handler the tests call directly
+(``mock_browser``), so no test ever multicasts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
+from ipaddress import ip_address
+from typing import Any
+from unittest.mock import MagicMock, patch
+
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.esp_ota.const import (
+    ARDUINO_SERVICE_TYPE,
+    CONF_BOARD,
+    CONF_HOSTNAME,
+    CONF_TRANSPORT,
+    DOMAIN,
+    TRANSPORT_ESPOTA,
+)
+
+HOSTNAME = "esp32-garden"
+SERVICE_NAME = f"{HOSTNAME}.{ARDUINO_SERVICE_TYPE}"
+HOST = "192.168.1.50"
+PORT = 3232
+BOARD = "esp32"
+ENTRY_DATA: dict[str, Any] = {
+    CONF_HOST: HOST,
+    CONF_PORT: PORT,
+    CONF_HOSTNAME: HOSTNAME,
+    CONF_BOARD: BOARD,
+    CONF_TRANSPORT: TRANSPORT_ESPOTA,
+}
+ARDUINO_TXT: dict[str, str | None] = {
+    "board": BOARD,
+    "tcp_check": "no",
+    "ssh_upload": "no",
+    "auth_upload": "no",
+}
+
+type ZeroconfInfoFactory = Callable[..., ZeroconfServiceInfo]
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/esp_ota in every test."""
+
+
+def make_zeroconf_info(
+    *,
+    hostname: str = f"{HOSTNAME}.local.",
+    name: str = SERVICE_NAME,
+    host: str = HOST,
+    port: int = PORT,
+    properties: dict[str, Any] | None = None,
+) -> ZeroconfServiceInfo:
+    """Build the announcement Home Assistant's zeroconf hands to a flow."""
+    return ZeroconfServiceInfo(
+        ip_address=ip_address(host),
+        ip_addresses=[ip_address(host)],
+        hostname=hostname,
+        name=name,
+        port=port,
+        properties=dict(ARDUINO_TXT) if properties is None else properties,
+        type=ARDUINO_SERVICE_TYPE,
+    )
+
+
+@pytest.fixture
+def zeroconf_info() -> ZeroconfInfoFactory:
+    """Return a factory of ZeroconfServiceInfo for esp32-garden (overridable)."""
+    return make_zeroconf_info
+
+
+@pytest.fixture
+def mock_browser(mock_async_zeroconf: MagicMock) -> Generator[MagicMock]:
+    """Replace our AsyncServiceBrowser; its handler is in call_args."""
+    with patch(
+        "custom_components.esp_ota.presence.AsyncServiceBrowser", autospec=True
+    ) as browser:
+        yield browser
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """Return a board entry added from discovery, without a password."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=HOSTNAME,
+        unique_id=HOSTNAME,
+        source="zeroconf",
+        data=dict(ENTRY_DATA),
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_browser: MagicMock
+) -> MockConfigEntry:
+    """Set up the integration with mock_config_entry and return the entry."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry

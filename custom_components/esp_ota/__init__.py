@@ -2,44 +2,118 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
-import homeassistant.helpers.config_validation as cv
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.typing import ConfigType
 
+from .board import EspOtaBoard, EspOtaConfigEntry
 from .const import DOMAIN
+from .firmware import ImageKind
 from .inbox import FirmwareInbox
+from .install import confirmation_issue_id
+from .ledger import DATA_LEDGER, Ledger
+from .presence import async_get_presence, async_release_presence
 from .services import async_setup_services
+from .settings import DATA_SETTINGS, Settings
 from .staging import DATA_STORE, board_key, get_store
 from .store import FirmwareStore
 
-PLATFORMS: list[Platform] = []
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SWITCH]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Load the firmware store and register the actions."""
+    """Load what all boards share (staged firmware, confirmations, settings)."""
     store = FirmwareStore(hass)
     await store.async_load()
     hass.data[DATA_STORE] = store
+    ledger = Ledger(hass)
+    await ledger.async_load()
+    hass.data[DATA_LEDGER] = ledger
+    settings = Settings(hass)
+    await settings.async_load()
+    hass.data[DATA_SETTINGS] = settings
     async_setup_services(hass)
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Set up one board from a config entry."""
+async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bool:
+    """Set up one board: runtime state, presence tracking, entities."""
+    board = EspOtaBoard(hass, entry)
+    entry.runtime_data = board
+    _async_remove_stale_devices(hass, entry, board.hostname)
+    presence = await async_get_presence(hass)
+    presence.async_register(board)
+    entry.async_on_unload(board.async_shutdown)
+    entry.async_on_unload(
+        board.async_add_listener(lambda: _async_update_device(hass, entry))
+    )
+    entry.async_on_unload(
+        get_store(hass).async_add_listener(
+            board_key(entry), lambda: _async_staged_changed(hass, entry)
+        )
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     inbox = FirmwareInbox(hass, entry)
     entry.async_on_unload(await inbox.async_start())
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Unload a board's config entry."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+@callback
+def _async_staged_changed(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+    """Void confirmations of other images, and their repair issue."""
+    key = board_key(entry)
+    latest = get_store(hass).latest(key, ImageKind.APP)
+    ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
+    entry.async_create_task(
+        hass,
+        hass.data[DATA_LEDGER].async_drop_stale_confirmation(
+            key, latest.sha256 if latest else None
+        ),
+    )
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Forget the firmware staged for a board that was deleted."""
-    await get_store(hass).async_remove_board(board_key(entry))
+async def async_remove_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+    """Forget staged firmware and records of a board that was deleted."""
+    key = board_key(entry)
+    await get_store(hass).async_remove_board(key)
+    await hass.data[DATA_LEDGER].async_forget(key)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bool:
+    """Unload a board's config entry; the last one stops the mDNS browser."""
+    if unload_ok := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        await async_release_presence(hass, entry.runtime_data)
+    return unload_ok
+
+
+@callback
+def _async_remove_stale_devices(
+    hass: HomeAssistant, entry: EspOtaConfigEntry, hostname: str
+) -> None:
+    """Detach devices left from an earlier identity (an entry added by IP address)."""
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if (DOMAIN, hostname) not in device.identifiers:
+            registry.async_update_device(
+                device.id, remove_config_entry_id=entry.entry_id
+            )
+
+
+@callback
+def _async_update_device(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+    """Keep the device's firmware version and model in step with the TXT record."""
+    board = entry.runtime_data
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if (DOMAIN, board.hostname) not in device.identifiers:
+            continue
+        if device.sw_version != board.version or device.model != board.board_id:
+            registry.async_update_device(
+                device.id, sw_version=board.version, model=board.board_id
+            )

@@ -13,4 +13,11 @@ try:
 except ImportError:  # pragma: no cover  # Home Assistant before probatio
     import voluptuous as vol  # type: ignore[no-redef,unused-ignore]
 
-__all__ = ["vol"]
+# The enum moved into the platform's const module, and 2026's package no longer
+# re-exports it explicitly.
+try:
+    from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover  # Home Assistant before the const module
+    from homeassistant.components.binary_sensor import BinarySensorDeviceClass  # type: ignore[attr-defined,no-redef,unused-ignore]
+
+__all__ = ["BinarySensorDeviceClass", "vol"]

@@ -11,7 +11,7 @@ from .const import DOMAIN
 from .firmware import ImageKind
 from .install import confirmation_issue_id
 from .ledger import DATA_LEDGER
-from .staging import get_store
+from .staging import board_key, get_store
 from .store import StagedFirmware
 
 
@@ -32,7 +32,7 @@ async def async_confirm(
             translation_key="confirmation_needs_person",
             translation_placeholders={"board": entry.title},
         )
-    key = entry.runtime_data.hostname
+    key = board_key(entry)
     images = get_store(hass).images(key, ImageKind.APP)
     chosen = next(
         (image for image in images if version is None or image.version == version),
@@ -41,7 +41,9 @@ async def async_confirm(
     if chosen is None:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key="nothing_staged" if version is None else "version_not_staged",
+            translation_key="nothing_staged"
+            if version is None
+            else "version_not_staged",
             translation_placeholders={"board": entry.title, "version": version or ""},
         )
     await hass.data[DATA_LEDGER].async_confirm(

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Final
 
 DOMAIN: Final = "esp_ota"
+LOGGER: Final = logging.getLogger(__package__)
 
+# Config entry data keys (host, port and password come from homeassistant.const).
+CONF_HOSTNAME: Final = "hostname"
+"""mDNS host name without ``.local.``, lowercase: the entry's unique id."""
 CONF_BOARD: Final = "board"
+"""Board id from the ``board`` TXT key; absent when unknown."""
+CONF_TRANSPORT: Final = "transport"
+"""How firmware reaches the board; only ``espota`` entries exist so far."""
+TRANSPORT_ESPOTA: Final = "espota"
+
+# ArduinoOTA's default UDP ports (ArduinoOTA.cpp of each core).
+DEFAULT_PORT_ESP8266: Final = 8266
+DEFAULT_PORT_ESP32: Final = 3232
+
+# The service every ArduinoOTA board announces (MDNS.enableArduino).
+ARDUINO_SERVICE_TYPE: Final = "_arduino._tcp.local."
+
+MANUFACTURER: Final = "Espressif"

@@ -23,10 +23,10 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_time_interval
 
-from .const import DOMAIN
+from .const import CONF_HOSTNAME, DOMAIN
 from .firmware import ImageKind, read_sidecar_notes
 from .firmware.release import sidecar_candidates
-from .staging import async_stage_for_entry, board_key
+from .staging import async_stage_for_entry
 from .store import safe_name
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ class _Seen:
 
 def inbox_path(hass: HomeAssistant, entry: ConfigEntry) -> Path:
     """Return the board's inbox folder."""
-    return Path(hass.config.path("esp_ota", "inbox", safe_name(board_key(entry))))
+    hostname: str = entry.data[CONF_HOSTNAME]
+    return Path(hass.config.path("esp_ota", "inbox", safe_name(hostname)))
 
 
 def is_filesystem_name(name: str) -> bool:
@@ -68,8 +69,11 @@ class FirmwareInbox:
         await self._hass.async_add_executor_job(self._create)
         await self.async_scan()
         return async_track_time_interval(
-            self._hass, self._async_scheduled_scan, SCAN_INTERVAL,
-            name=f"esp_ota inbox {self._entry.title}", cancel_on_shutdown=True,
+            self._hass,
+            self._async_scheduled_scan,
+            SCAN_INTERVAL,
+            name=f"esp_ota inbox {self._entry.title}",
+            cancel_on_shutdown=True,
         )
 
     def _create(self) -> None:
@@ -103,7 +107,9 @@ class FirmwareInbox:
             current[path.name] = seen
             if self._seen.get(path.name) == seen:
                 ready.append(path)
-        self._seen = {k: v for k, v in current.items() if k not in {p.name for p in ready}}
+        self._seen = {
+            k: v for k, v in current.items() if k not in {p.name for p in ready}
+        }
         return ready
 
     async def _async_take(self, path: Path) -> None:
@@ -123,7 +129,9 @@ class FirmwareInbox:
             )
         except HomeAssistantError as err:
             await self._hass.async_add_executor_job(_reject, path)
-            _LOGGER.warning("Firmware %s for %s was refused: %s", path.name, self._entry.title, err)
+            _LOGGER.warning(
+                "Firmware %s for %s was refused: %s", path.name, self._entry.title, err
+            )
             persistent_notification.async_create(
                 self._hass,
                 f"The file `{path.name}` in the firmware folder of {self._entry.title} "
@@ -135,7 +143,9 @@ class FirmwareInbox:
         await self._hass.async_add_executor_job(_consume, path)
         _LOGGER.info(
             "Staged %s from the firmware folder for %s as version %s",
-            path.name, self._entry.title, staged.version,
+            path.name,
+            self._entry.title,
+            staged.version,
         )
 
 

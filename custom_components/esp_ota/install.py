@@ -30,10 +30,16 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
-from .firmware import FirmwareError, ImageKind, check_fit, family_for_board, inspect_image
+from .firmware import (
+    FirmwareError,
+    ImageKind,
+    check_fit,
+    family_for_board,
+    inspect_image,
+)
 from .ledger import DATA_LEDGER
 from .settings import DATA_SETTINGS
-from .staging import get_store, staging_error
+from .staging import board_key, get_store, staging_error
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
@@ -91,7 +97,7 @@ async def async_install(
 ) -> None:
     """Check every rule, then flash the image and wait for the board to return."""
     board = entry.runtime_data
-    key = board.hostname
+    key = board_key(entry)
     if not board.updates_allowed:
         raise _error("updates_not_allowed", board=entry.title)
     await _async_check_confirmation(hass, entry, staged, context)
@@ -105,7 +111,14 @@ async def async_install(
         await _async_run_in_entry_task(
             hass,
             entry,
-            _async_flash_and_wait(hass, entry, staged, data, transport, progress),
+            _async_flash_and_wait(
+                hass,
+                entry,
+                staged=staged,
+                data=data,
+                transport=transport,
+                progress=progress,
+            ),
         )
     ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
     ir.async_delete_issue(hass, DOMAIN, comeback_issue_id(key))
@@ -118,7 +131,7 @@ async def _async_check_confirmation(
     context: Context | None,
 ) -> None:
     ledger = hass.data[DATA_LEDGER]
-    key = entry.runtime_data.hostname
+    key = board_key(entry)
     if context is not None and context.user_id is not None:
         # A person pressed Install on this exact image: that is the confirmation.
         if not ledger.is_confirmed(key, staged.sha256):
@@ -184,6 +197,7 @@ async def _async_run_in_entry_task(
 async def _async_flash_and_wait(
     hass: HomeAssistant,
     entry: EspOtaConfigEntry,
+    *,
     staged: StagedFirmware,
     data: bytes,
     transport: Transport,
@@ -200,7 +214,7 @@ async def _async_flash_and_wait(
         ir.async_create_issue(
             hass,
             DOMAIN,
-            comeback_issue_id(board.hostname),
+            comeback_issue_id(board_key(entry)),
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
             translation_key="board_did_not_return",
@@ -215,7 +229,7 @@ async def _async_flash_and_wait(
         ) from err
     if staged.kind is ImageKind.APP:
         await hass.data[DATA_LEDGER].async_record_install(
-            board.hostname,
+            board_key(entry),
             sha256=staged.sha256,
             md5=staged.md5,
             version=staged.version,

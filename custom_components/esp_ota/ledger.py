@@ -91,7 +91,9 @@ class Ledger:
         )
         await self._async_save()
 
-    async def async_drop_stale_confirmation(self, board: str, sha256: str | None) -> None:
+    async def async_drop_stale_confirmation(
+        self, board: str, sha256: str | None
+    ) -> None:
         """Forget a confirmation that names an image other than the staged one."""
         confirmation = self._confirmations.get(board)
         if confirmation is not None and confirmation.sha256 != sha256:

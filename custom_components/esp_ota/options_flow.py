@@ -87,7 +87,6 @@ class EspOtaOptionsFlow(OptionsFlow):
         try:
             data, filename = await self.hass.async_add_executor_job(read)
         except ImageTooLargeError as err:
-
             raise staging_error(err) from err
         return await async_stage_for_entry(
             self.hass,

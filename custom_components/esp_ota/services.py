@@ -6,13 +6,18 @@ from pathlib import Path
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+)
 from homeassistant.exceptions import ServiceValidationError
 import homeassistant.helpers.config_validation as cv
 
 from .compat import vol
-from .const import DOMAIN
 from .confirm import async_confirm
+from .const import DOMAIN
 from .firmware import ImageKind
 from .staging import async_download, async_stage_for_entry
 
@@ -69,7 +74,11 @@ async def _async_stage_firmware(call: ServiceCall) -> ServiceResponse:
     """Stage an image from a URL or an allowed file path for one board."""
     hass = call.hass
     entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    kind = ImageKind.FILESYSTEM if call.data[ATTR_TARGET] == TARGET_FILESYSTEM else ImageKind.APP
+    kind = (
+        ImageKind.FILESYSTEM
+        if call.data[ATTR_TARGET] == TARGET_FILESYSTEM
+        else ImageKind.APP
+    )
     source: Path | bytes
     if url := call.data.get(ATTR_URL):
         source = await async_download(hass, url)

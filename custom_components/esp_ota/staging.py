@@ -48,8 +48,13 @@ def get_store(hass: HomeAssistant) -> FirmwareStore:
 
 
 def board_key(entry: ConfigEntry) -> str:
-    """Return the key a board's firmware is stored under (its unique id)."""
-    return entry.unique_id or entry.entry_id
+    """Return the key a board's firmware and records are kept under.
+
+    The entry id: unlike the host name it survives a board added by address
+    being adopted under its mDNS name, and everything kept under it is
+    removed with the entry.
+    """
+    return entry.entry_id
 
 
 async def async_stage_for_entry(
@@ -118,7 +123,10 @@ async def async_download(hass: HomeAssistant, url: str) -> bytes:
                 raise StagingError(
                     translation_domain=DOMAIN,
                     translation_key="download_failed",
-                    translation_placeholders={**placeholders, "reason": f"HTTP {response.status}"},
+                    translation_placeholders={
+                        **placeholders,
+                        "reason": f"HTTP {response.status}",
+                    },
                 )
             if (response.content_length or 0) > MAX_IMAGE_SIZE:
                 raise _too_big(url)
@@ -132,7 +140,10 @@ async def async_download(hass: HomeAssistant, url: str) -> bytes:
         raise StagingError(
             translation_domain=DOMAIN,
             translation_key="download_failed",
-            translation_placeholders={**placeholders, "reason": str(err) or type(err).__name__},
+            translation_placeholders={
+                **placeholders,
+                "reason": str(err) or type(err).__name__,
+            },
         ) from err
 
 

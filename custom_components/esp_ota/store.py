@@ -24,13 +24,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .firmware import (
-    ChipFamily,
-    FirmwareImage,
-    ImageKind,
-    check_fit,
-    inspect_file,
-)
+from .firmware import ChipFamily, FirmwareImage, ImageKind, check_fit, inspect_file
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -133,7 +127,8 @@ class FirmwareStore:
     async def async_load(self) -> None:
         """Load metadata, drop entries whose file is gone, remove stray files."""
         data = await self._store.async_load()
-        images = [StagedFirmware.from_dict(item) for item in (data or {}).get("images", [])]
+        saved = data["images"] if data else []
+        images = [StagedFirmware.from_dict(item) for item in saved]
         self._images = await self._hass.async_add_executor_job(self._reconcile, images)
 
     def _reconcile(self, images: list[StagedFirmware]) -> list[StagedFirmware]:
@@ -170,12 +165,16 @@ class FirmwareStore:
             if image.board == board and (kind is None or image.kind is kind)
         ]
 
-    def latest(self, board: str, kind: ImageKind = ImageKind.APP) -> StagedFirmware | None:
+    def latest(
+        self, board: str, kind: ImageKind = ImageKind.APP
+    ) -> StagedFirmware | None:
         """Return the newest staged image of a kind for a board."""
         return next(iter(self.images(board, kind)), None)
 
     @callback
-    def async_add_listener(self, board: str, update: Callable[[], None]) -> CALLBACK_TYPE:
+    def async_add_listener(
+        self, board: str, update: Callable[[], None]
+    ) -> CALLBACK_TYPE:
         """Call update whenever the board's staged images change."""
         self._listeners.setdefault(board, []).append(update)
 

@@ -60,7 +60,9 @@ class EspotaTransport:
             self._entry.async_start_reauth(self._hass)
             raise self._error("authentication_failed") from err
         except BoardNotRespondingError as err:
-            raise self._error("board_not_responding", host=board.host, port=board.port) from err
+            raise self._error(
+                "board_not_responding", host=board.host, port=board.port
+            ) from err
         except BoardRefusedError as err:
             raise self._error("board_refused", reason=err.reason) from err
         except ConnectBackTimeoutError as err:

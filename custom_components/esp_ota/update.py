@@ -19,7 +19,7 @@ from .entity import EspOtaEntity
 from .firmware import ImageKind
 from .install import Transport, async_install
 from .ledger import DATA_LEDGER
-from .staging import get_store
+from .staging import board_key, get_store
 from .store import StagedFirmware
 from .transport_espota import EspotaTransport
 
@@ -58,13 +58,13 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         await super().async_added_to_hass()
         self.async_on_remove(
             get_store(self.hass).async_add_listener(
-                self.board.hostname, self._handle_board_update
+                board_key(self._entry), self._handle_board_update
             )
         )
 
     @property
     def _staged(self) -> list[StagedFirmware]:
-        return get_store(self.hass).images(self.board.hostname, ImageKind.APP)
+        return get_store(self.hass).images(board_key(self._entry), ImageKind.APP)
 
     @property
     def supported_features(self) -> UpdateEntityFeature:
@@ -83,7 +83,7 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         """The version the board announces, else the last one esp_ota flashed."""
         if self.board.version is not None:
             return self.board.version
-        installed = self.hass.data[DATA_LEDGER].installed(self.board.hostname)
+        installed = self.hass.data[DATA_LEDGER].installed(board_key(self._entry))
         return installed.version if installed else None
 
     @property
@@ -121,7 +121,9 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         notes = image.release_notes or ""
         return f"{notes}\n\n" + "\n".join(facts) if notes else "\n".join(facts)
 
-    async def async_install(self, version: str | None, backup: bool, **kwargs: Any) -> None:
+    async def async_install(
+        self, version: str | None, backup: bool, **kwargs: Any
+    ) -> None:
         """Flash the chosen staged image, if every rule allows it."""
         staged = self._pick(version)
         self._attr_in_progress = True

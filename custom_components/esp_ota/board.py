@@ -1,0 +1,169 @@
+"""Runtime state of one configured board: address, TXT record and presence.
+
+``EspOtaBoard`` is stored as ``entry.runtime_data``. The shared mDNS browser
+(``presence.py``) and the zeroconf config-flow rediscovery feed it
+announcements; entities and the update entity read it and subscribe to changes.
+
+Presence rule: a board is available while it is announced over mDNS. Before its
+first announcement after set-up, an entry created from discovery starts
+unavailable (the browser's first query finds a running board within seconds),
+while an entry added by hand is assumed available, because many sketches never
+announce themselves or live on another subnet. Either way, once an mDNS record
+says the board is gone (goodbye packet or expired record), it is unavailable
+until it is announced again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_ZEROCONF, ConfigEntry
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+
+from .announcement import BoardAnnouncement, parse_version
+from .const import CONF_BOARD, CONF_HOSTNAME, LOGGER
+
+type EspOtaConfigEntry = ConfigEntry[EspOtaBoard]
+
+
+class EspOtaBoard:
+    """What Home Assistant knows about one ArduinoOTA board right now.
+
+    Attributes read by entities: ``host``, ``port``, ``hostname``, ``board_id``,
+    ``password``, ``available``, ``txt`` (sanitised TXT record), ``version``
+    (from the first of the TXT keys ``version``, ``fw_version``, ``sw_version``)
+    and ``last_seen`` (UTC time of the last announcement, None before the first).
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+        """Start from what the config entry stored."""
+        self._hass = hass
+        self._entry = entry
+        self.hostname: str = entry.data[CONF_HOSTNAME]
+        self.host: str = entry.data[CONF_HOST]
+        self.port: int = entry.data[CONF_PORT]
+        self.board_id: str | None = entry.data.get(CONF_BOARD)
+        self.available: bool = entry.source != SOURCE_ZEROCONF
+        self.txt: Mapping[str, str] = MappingProxyType({})
+        self.last_seen: datetime | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self._waiters: set[asyncio.Future[None]] = set()
+        # Set by the "OTA updates allowed" switch, restored after a restart.
+        self.updates_allowed: bool = True
+        # Held while anything flashes this board.
+        self.install_lock = asyncio.Lock()
+
+    @property
+    def password(self) -> str | None:
+        """OTA password from the config entry; None when the board has none."""
+        password: str | None = self._entry.data.get(CONF_PASSWORD) or None
+        return password
+
+    @property
+    def version(self) -> str | None:
+        """Firmware version the sketch publishes in its TXT record, if any."""
+        return parse_version(self.txt)
+
+    @callback
+    def async_add_listener(self, update_callback: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call update_callback on any change (presence, address, TXT); return remover."""
+        self._listeners.append(update_callback)
+
+        @callback
+        def remove_listener() -> None:
+            if update_callback in self._listeners:
+                self._listeners.remove(update_callback)
+
+        return remove_listener
+
+    # The timeout parameter is the agreed API for the update entity.
+    async def async_wait_for_announcement(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Wait for the next announcement received after this call.
+
+        Used after a flash to see the board come back from its reboot.
+        Raises TimeoutError when none arrives within ``timeout`` seconds.
+        """
+        waiter: asyncio.Future[None] = self._hass.loop.create_future()
+        self._waiters.add(waiter)
+        try:
+            async with asyncio.timeout(timeout):
+                await waiter
+        finally:
+            self._waiters.discard(waiter)
+
+    @callback
+    def async_handle_announcement(self, announcement: BoardAnnouncement) -> None:
+        """Take in an (re-)announcement: available, address and TXT refreshed."""
+        if not self.available:
+            LOGGER.info("Board %s is back online", self.hostname)
+        self.available = True
+        self.last_seen = dt_util.utcnow()
+        self.host = announcement.host
+        self.port = announcement.port
+        self.txt = announcement.txt
+        if announcement.board_id is not None:
+            self.board_id = announcement.board_id
+        self._async_store_address()
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._async_notify()
+
+    @callback
+    def async_handle_heard(self) -> None:
+        """Take in that a record of the board arrived, changed or not: it is up.
+
+        Wakes install waits too: a board that reboots with unchanged records
+        is seen only this way.
+        """
+        self.last_seen = dt_util.utcnow()
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        if not self.available:
+            LOGGER.info("Board %s is back online", self.hostname)
+            self.available = True
+            self._async_notify()
+
+    @callback
+    def async_handle_goodbye(self) -> None:
+        """Take in that the board's mDNS records went away: unavailable."""
+        if self.available:
+            # Logged once per outage, as the quality scale asks.
+            LOGGER.info("Board %s is unavailable (no longer announced)", self.hostname)
+        self.available = False
+        self._async_notify()
+
+    @callback
+    def async_shutdown(self) -> None:
+        """Drop listeners and fail pending waits; the entry is unloading."""
+        self._listeners.clear()
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.cancel()
+
+    @callback
+    def _async_store_address(self) -> None:
+        """Keep the config entry's host, port and board id in step with mDNS."""
+        updates: dict[str, Any] = {CONF_HOST: self.host, CONF_PORT: self.port}
+        if self.board_id is not None:
+            updates[CONF_BOARD] = self.board_id
+        if all(self._entry.data.get(key) == value for key, value in updates.items()):
+            return
+        LOGGER.debug(
+            "Board %s moved to %s port %s", self.hostname, self.host, self.port
+        )
+        self._hass.config_entries.async_update_entry(
+            self._entry, data={**self._entry.data, **updates}
+        )
+
+    @callback
+    def _async_notify(self) -> None:
+        for update_callback in list(self._listeners):
+            update_callback()

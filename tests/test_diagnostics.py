@@ -1,0 +1,72 @@
+"""Diagnostics of an esp_ota board."""
+
+from __future__ import annotations
+
+from unittest.mock import MagicMock
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.esp_ota.const import DOMAIN
+
+from .conftest import ENTRY_DATA, HOSTNAME
+from .test_presence import announce
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """Return a discovered board entry with an OTA password."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=HOSTNAME,
+        unique_id=HOSTNAME,
+        source="zeroconf",
+        data={**ENTRY_DATA, "password": "hunter2"},
+    )
+
+
+async def test_diagnostics_show_the_board_with_its_password_redacted(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    mock_async_zeroconf: MagicMock,
+    mock_browser: MagicMock,
+) -> None:
+    announce(
+        mock_async_zeroconf,
+        mock_browser,
+        txt={"board": "esp32", "version": "1.2.3", "password": "leaked"},
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    last_seen = init_integration.runtime_data.last_seen
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+
+    assert "hunter2" not in str(diagnostics)
+    assert "leaked" not in str(diagnostics)
+    assert diagnostics == {
+        "entry": {
+            "title": HOSTNAME,
+            "source": "zeroconf",
+            "version": 1,
+            "data": {**ENTRY_DATA, "password": "**REDACTED**"},
+        },
+        "board": {
+            "hostname": HOSTNAME,
+            "host": "192.168.1.50",
+            "port": 3232,
+            "board_id": "esp32",
+            "available": True,
+            "version": "1.2.3",
+            "last_seen": last_seen.isoformat(),
+            "has_password": True,
+            "txt": {"board": "esp32", "version": "1.2.3", "password": "**REDACTED**"},
+        },
+    }
