@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from ipaddress import ip_address
+from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock, patch
 
@@ -108,9 +109,36 @@ def mock_config_entry() -> MockConfigEntry:
     )
 
 
+@pytest.fixture(autouse=True)
+def _config_dir_in_tmp_path(tmp_path: Path) -> Generator[None]:
+    """Give every test's Home Assistant a config folder of its own.
+
+    esp_ota keeps firmware in the config folder; by default phcc puts it inside
+    its installed package, and no test may write outside temporary folders.
+    """
+
+    def config_path(*add_path: str) -> str:
+        return str(tmp_path.joinpath("config", *add_path))
+
+    with patch(
+        "pytest_homeassistant_custom_component.common.get_test_config_dir",
+        config_path,
+    ):
+        yield
+
+
+@pytest.fixture
+def config_dir(hass: HomeAssistant) -> Path:
+    """Return the test's Home Assistant config folder."""
+    return Path(hass.config.config_dir)
+
+
 @pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_browser: MagicMock
+    hass: HomeAssistant,
+    config_dir: Path,
+    mock_config_entry: MockConfigEntry,
+    mock_browser: MagicMock,
 ) -> MockConfigEntry:
     """Set up the integration with mock_config_entry and return the entry."""
     mock_config_entry.add_to_hass(hass)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
+from aiohttp import hdrs
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -91,8 +92,8 @@ def staging_error(err: Exception) -> StagingError:
     if isinstance(err, WrongChipError):
         key = "wrong_chip"
         placeholders = {
-            "image_chip": str(err.image_chip),
-            "board_chip": str(err.board_chip),
+            "image_chip": err.image_chip.label,
+            "board_chip": err.board_chip.label,
         }
     elif isinstance(err, TooLargeError):
         key = "too_large_for_board"
@@ -128,7 +129,8 @@ async def async_download(hass: HomeAssistant, url: str) -> bytes:
                         "reason": f"HTTP {response.status}",
                     },
                 )
-            if (response.content_length or 0) > MAX_IMAGE_SIZE:
+            declared = response.headers.get(hdrs.CONTENT_LENGTH, "")
+            if declared.isdigit() and int(declared) > MAX_IMAGE_SIZE:
                 raise _too_big(url)
             data = bytearray()
             async for chunk in response.content.iter_chunked(_DOWNLOAD_CHUNK):
