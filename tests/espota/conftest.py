@@ -19,7 +19,12 @@ from tools.esp_emulator import BoardConfig, BoardEmulator
 # Short but generous: the emulator answers in milliseconds; these only bound
 # how long a failing test waits.
 FAST = Timeouts(
-    invitation=0.5, invitation_attempts=2, auth=1.0, connect_back=1.0, ack=1.0, result=2.0
+    invitation=0.5,
+    invitation_attempts=2,
+    auth=1.0,
+    connect_back=1.0,
+    ack=1.0,
+    result=2.0,
 )
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
-from custom_components.esp_ota.espota import upload
+import pytest
+
+from custom_components.esp_ota.espota import ImageRejectedError, upload
 from tests.espota.conftest import FAST
 from tools.esp_emulator import Core, Fault, build_esp32_image
 
@@ -14,8 +17,12 @@ async def _cancel_when(task: asyncio.Task[object], ready: asyncio.Event) -> None
     task.cancel()
 
 
-async def test_cancel_during_transfer_closes_all_sockets_and_tasks(make_board, open_fds) -> None:
-    board = make_board(core=Core.ESP32, fault=Fault.STALL, fault_at=0.5, recv_window=5840)
+async def test_cancel_during_transfer_closes_all_sockets_and_tasks(
+    make_board, open_fds
+) -> None:
+    board = make_board(
+        core=Core.ESP32, fault=Fault.STALL, fault_at=0.5, recv_window=5840
+    )
     await board.start()
     before_fds = open_fds()
     before_tasks = asyncio.all_tasks()
@@ -26,7 +33,13 @@ async def test_cancel_during_transfer_closes_all_sockets_and_tasks(make_board, o
             halfway.set()
 
     task = asyncio.create_task(
-        upload("127.0.0.1", board.port, build_esp32_image("1", 200_000), progress=progress, timeouts=FAST)
+        upload(
+            "127.0.0.1",
+            board.port,
+            build_esp32_image("1", 200_000),
+            progress=progress,
+            timeouts=FAST,
+        )
     )
     await _cancel_when(task, halfway)
     try:
@@ -45,19 +58,20 @@ async def test_cancel_during_transfer_closes_all_sockets_and_tasks(make_board, o
     assert asyncio.all_tasks() - before_tasks == set()
 
 
-async def test_cancel_while_waiting_for_the_invitation_answer_closes_the_udp_socket(make_board, open_fds) -> None:
+async def test_cancel_while_waiting_for_the_invitation_answer_closes_the_udp_socket(
+    make_board, open_fds
+) -> None:
     board = make_board(core=Core.ESP8266, fault=Fault.SILENT)
     await board.start()
     before = open_fds()
 
-    task = asyncio.create_task(upload("127.0.0.1", board.port, b"\xe9" * 100, timeouts=FAST))
-    while not board.invitations and open_fds() == before:
-        await asyncio.sleep(0)
+    task = asyncio.create_task(
+        upload("127.0.0.1", board.port, b"\xe9" * 100, timeouts=FAST)
+    )
+    await board.datagram_seen.wait()
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
 
     assert open_fds() == before
 
@@ -67,10 +81,10 @@ async def test_failed_upload_leaves_no_socket_open(make_board, open_fds) -> None
     await board.start()
     before = open_fds()
 
-    try:
-        await upload("127.0.0.1", board.port, build_esp32_image("1", 10_000), timeouts=FAST)
-    except Exception:  # noqa: BLE001 - any failure; only the sockets matter here
-        pass
+    with pytest.raises(ImageRejectedError):
+        await upload(
+            "127.0.0.1", board.port, build_esp32_image("1", 10_000), timeouts=FAST
+        )
     await board.session_ended.wait()
 
     assert open_fds() == before

@@ -19,17 +19,29 @@ from custom_components.esp_ota.espota import (
     upload,
 )
 from tests.espota.conftest import FAST
-from tools.esp_emulator import AuthVariant, Core, Fault, build_esp32_image, build_esp8266_image
+from tools.esp_emulator import (
+    AuthVariant,
+    Core,
+    Fault,
+    build_esp32_image,
+    build_esp8266_image,
+)
 
 CORES = [Core.ESP8266, Core.ESP32]
 
 
 def image_for(core: Core, size: int = 60_000) -> bytes:
-    return build_esp32_image("9.9.9", size) if core is Core.ESP32 else build_esp8266_image(size)
+    return (
+        build_esp32_image("9.9.9", size)
+        if core is Core.ESP32
+        else build_esp8266_image(size)
+    )
 
 
 @pytest.mark.parametrize("core", CORES)
-async def test_silent_board_raises_board_not_responding_after_every_attempt(make_board, core) -> None:
+async def test_silent_board_raises_board_not_responding_after_every_attempt(
+    make_board, core
+) -> None:
     board = make_board(core=core, fault=Fault.SILENT)
     await board.start()
     timeouts = replace(FAST, invitation=0.1, invitation_attempts=3)
@@ -40,12 +52,20 @@ async def test_silent_board_raises_board_not_responding_after_every_attempt(make
 
 @pytest.mark.parametrize("core", CORES)
 @pytest.mark.parametrize("variant", [AuthVariant.MD5, AuthVariant.PBKDF2_SHA256])
-async def test_wrong_password_raises_authentication_error_without_the_password(make_board, core, variant) -> None:
+async def test_wrong_password_raises_authentication_error_without_the_password(
+    make_board, core, variant
+) -> None:
     board = make_board(core=core, password="right-one", auth_variant=variant)
     await board.start()
 
     with pytest.raises(AuthenticationError) as caught:
-        await upload("127.0.0.1", board.port, image_for(core), password="wrong-one", timeouts=FAST)
+        await upload(
+            "127.0.0.1",
+            board.port,
+            image_for(core),
+            password="wrong-one",
+            timeouts=FAST,
+        )
 
     assert "wrong-one" not in str(caught.value)
     assert "right-one" not in str(caught.value)
@@ -58,10 +78,14 @@ async def test_wrong_password_fault_rejects_even_the_right_password(make_board) 
     await board.start()
 
     with pytest.raises(AuthenticationError, match="rejected the password"):
-        await upload("127.0.0.1", board.port, image_for(Core.ESP32), password="pw", timeouts=FAST)
+        await upload(
+            "127.0.0.1", board.port, image_for(Core.ESP32), password="pw", timeouts=FAST
+        )
 
 
-async def test_board_with_password_and_none_given_raises_authentication_error(make_board) -> None:
+async def test_board_with_password_and_none_given_raises_authentication_error(
+    make_board,
+) -> None:
     board = make_board(core=Core.ESP8266, password="pw")
     await board.start()
 
@@ -85,13 +109,20 @@ async def test_esp32_refusal_raises_connect_back_timeout(make_board) -> None:
     await board.start()
 
     with pytest.raises(ConnectBackTimeoutError, match="did not connect back"):
-        await upload("127.0.0.1", board.port, image_for(Core.ESP32), timeouts=replace(FAST, connect_back=0.3))
+        await upload(
+            "127.0.0.1",
+            board.port,
+            image_for(Core.ESP32),
+            timeouts=replace(FAST, connect_back=0.3),
+        )
 
     assert board.errors == ["BEGIN"]
 
 
 @pytest.mark.parametrize("core", CORES)
-async def test_drop_at_half_raises_transfer_error_saying_how_far_it_got(make_board, core) -> None:
+async def test_drop_at_half_raises_transfer_error_saying_how_far_it_got(
+    make_board, core
+) -> None:
     board = make_board(core=core, fault=Fault.DROP, fault_at=0.5, recv_window=5840)
     await board.start()
     image = image_for(core, 200_000)
@@ -119,8 +150,13 @@ async def test_stall_raises_transfer_timeout_with_progress(make_board, core) -> 
     assert "stopped acknowledging" in str(caught.value)
 
 
-@pytest.mark.parametrize(("core", "text"), [(Core.ESP8266, "ERROR[7]: MD5 Check Failed"), (Core.ESP32, "MD5 Check Failed")])
-async def test_md5_mismatch_raises_image_rejected_with_the_board_text(make_board, core, text) -> None:
+@pytest.mark.parametrize(
+    ("core", "text"),
+    [(Core.ESP8266, "ERROR[7]: MD5 Check Failed"), (Core.ESP32, "MD5 Check Failed")],
+)
+async def test_md5_mismatch_raises_image_rejected_with_the_board_text(
+    make_board, core, text
+) -> None:
     board = make_board(core=core, fault=Fault.MD5_MISMATCH)
     await board.start()
 
@@ -131,7 +167,9 @@ async def test_md5_mismatch_raises_image_rejected_with_the_board_text(make_board
     assert board.received_images == []
 
 
-async def test_esp8266_rejects_a_flash_image_without_magic_byte_at_the_end(make_board) -> None:
+async def test_esp8266_rejects_a_flash_image_without_magic_byte_at_the_end(
+    make_board,
+) -> None:
     board = make_board(core=Core.ESP8266)
     await board.start()
 
@@ -139,7 +177,9 @@ async def test_esp8266_rejects_a_flash_image_without_magic_byte_at_the_end(make_
         await upload("127.0.0.1", board.port, b"\x00" * 9000, timeouts=FAST)
 
 
-async def test_esp32_stops_acknowledging_an_image_without_magic_byte(make_board) -> None:
+async def test_esp32_stops_acknowledging_an_image_without_magic_byte(
+    make_board,
+) -> None:
     board = make_board(core=Core.ESP32, ota_timeout_s=0.05)
     await board.start()
 
@@ -150,16 +190,27 @@ async def test_esp32_stops_acknowledging_an_image_without_magic_byte(make_board)
     assert board.errors == ["RECEIVE"]
 
 
-async def test_slow_board_times_out_when_acks_come_slower_than_allowed(make_board) -> None:
-    board = make_board(core=Core.ESP32, fault=Fault.SLOW, flash_speed=50_000, slow_factor=20)
+async def test_slow_board_times_out_when_acks_come_slower_than_allowed(
+    make_board,
+) -> None:
+    board = make_board(
+        core=Core.ESP32, fault=Fault.SLOW, flash_speed=50_000, slow_factor=20
+    )
     await board.start()
 
     with pytest.raises(TransferTimeoutError):
-        await upload("127.0.0.1", board.port, image_for(Core.ESP32, 20_000), timeouts=replace(FAST, ack=0.2))
+        await upload(
+            "127.0.0.1",
+            board.port,
+            image_for(Core.ESP32, 20_000),
+            timeouts=replace(FAST, ack=0.2),
+        )
 
 
 async def test_slow_board_succeeds_when_the_timeouts_allow_it(make_board) -> None:
-    board = make_board(core=Core.ESP32, fault=Fault.SLOW, flash_speed=2_000_000, slow_factor=4)
+    board = make_board(
+        core=Core.ESP32, fault=Fault.SLOW, flash_speed=2_000_000, slow_factor=4
+    )
     await board.start()
     image = image_for(Core.ESP32, 20_000)
 
@@ -172,13 +223,22 @@ async def test_busy_board_ignores_a_second_invitation(make_board) -> None:
     board = make_board(core=Core.ESP32, fault=Fault.STALL, fault_at=0.2)
     await board.start()
     first = asyncio.create_task(
-        upload("127.0.0.1", board.port, image_for(Core.ESP32, 100_000), timeouts=replace(FAST, ack=5))
+        upload(
+            "127.0.0.1",
+            board.port,
+            image_for(Core.ESP32, 100_000),
+            timeouts=replace(FAST, ack=5),
+        )
     )
-    while board.state != "busy":
-        await asyncio.sleep(0.01)
+    await board.busy.wait()
 
     with pytest.raises(BoardNotRespondingError):
-        await upload("127.0.0.1", board.port, image_for(Core.ESP32), timeouts=replace(FAST, invitation=0.1))
+        await upload(
+            "127.0.0.1",
+            board.port,
+            image_for(Core.ESP32),
+            timeouts=replace(FAST, invitation=0.1),
+        )
 
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -186,7 +246,12 @@ async def test_busy_board_ignores_a_second_invitation(make_board) -> None:
 
 
 def test_every_error_derives_from_one_base() -> None:
-    for error in (BoardNotRespondingError, AuthenticationError, ConnectBackTimeoutError, ImageRejectedError):
+    for error in (
+        BoardNotRespondingError,
+        AuthenticationError,
+        ConnectBackTimeoutError,
+        ImageRejectedError,
+    ):
         assert issubclass(error, EspOtaError)
     assert issubclass(TransferTimeoutError, TransferError)
     assert issubclass(TransferTimeoutError, TimeoutError)

@@ -27,15 +27,21 @@ def image_for(core: Core, version: str = "2.0.0", size: int = 50_000) -> bytes:
 
 @pytest.mark.parametrize("core", CORES)
 @pytest.mark.parametrize("password", [None, "garden-secret"])
-async def test_flash_upload_lands_on_the_board_and_reports_ok(make_board, core, password) -> None:
+async def test_flash_upload_lands_on_the_board_and_reports_ok(
+    make_board, core, password
+) -> None:
     board = make_board(core=core, password=password)
     await board.start()
     image = image_for(core)
     seen: list[tuple[int, int]] = []
 
     result = await upload(
-        "127.0.0.1", board.port, image, password=password,
-        progress=lambda sent, total: seen.append((sent, total)), timeouts=FAST,
+        "127.0.0.1",
+        board.port,
+        image,
+        password=password,
+        progress=lambda sent, total: seen.append((sent, total)),
+        timeouts=FAST,
     )
 
     assert result.message == "OK"
@@ -67,18 +73,28 @@ async def test_filesystem_upload_is_sent_with_command_100(make_board, core) -> N
 
 async def test_esp32_board_reboots_with_the_version_from_the_image(make_board) -> None:
     rebooted_with: list[str | None] = []
-    board = make_board(core=Core.ESP32, version="1.0.0", on_reboot=[rebooted_with.append])
+    board = make_board(
+        core=Core.ESP32, version="1.0.0", on_reboot=[rebooted_with.append]
+    )
     await board.start()
 
-    await upload("127.0.0.1", board.port, build_esp32_image("2.5.0", 20_000), timeouts=FAST)
+    await upload(
+        "127.0.0.1", board.port, build_esp32_image("2.5.0", 20_000), timeouts=FAST
+    )
     await board.rebooted.wait()
 
     assert board.version == "2.5.0"
     assert rebooted_with == ["2.5.0"]
 
 
-async def test_esp8266_board_takes_its_new_version_from_the_configured_callback(make_board) -> None:
-    board = make_board(core=Core.ESP8266, version="1.0", version_for_image=lambda image: f"v{len(image)}")
+async def test_esp8266_board_takes_its_new_version_from_the_configured_callback(
+    make_board,
+) -> None:
+    board = make_board(
+        core=Core.ESP8266,
+        version="1.0",
+        version_for_image=lambda image: f"v{len(image)}",
+    )
     await board.start()
 
     await upload("127.0.0.1", board.port, build_esp8266_image(12_345), timeouts=FAST)
@@ -88,9 +104,14 @@ async def test_esp8266_board_takes_its_new_version_from_the_configured_callback(
 
 
 @pytest.mark.parametrize("stored_hash", [StoredHash.SHA256, StoredHash.MD5])
-async def test_pbkdf2_sha256_board_accepts_the_password_whatever_hash_it_stores(make_board, stored_hash) -> None:
+async def test_pbkdf2_sha256_board_accepts_the_password_whatever_hash_it_stores(
+    make_board, stored_hash
+) -> None:
     board = make_board(
-        core=Core.ESP32, password="pw", auth_variant=AuthVariant.PBKDF2_SHA256, stored_hash=stored_hash
+        core=Core.ESP32,
+        password="pw",
+        auth_variant=AuthVariant.PBKDF2_SHA256,
+        stored_hash=stored_hash,
     )
     await board.start()
     image = image_for(Core.ESP32)
@@ -117,8 +138,16 @@ async def test_image_is_read_from_a_file_path(make_board, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("core", CORES)
-async def test_upload_with_latency_and_small_window_still_completes(make_board, core) -> None:
-    board = make_board(core=core, rtt_s=0.003, recv_window=5840, flash_speed=5_000_000, sector_erase_s=0.001)
+async def test_upload_with_latency_and_small_window_still_completes(
+    make_board, core
+) -> None:
+    board = make_board(
+        core=core,
+        rtt_s=0.003,
+        recv_window=5840,
+        flash_speed=5_000_000,
+        sector_erase_s=0.001,
+    )
     await board.start()
     image = image_for(core, size=120_000)
 

@@ -12,7 +12,7 @@ import secrets
 from typing import Self
 
 from .config import AuthVariant, BoardConfig, Core, Fault, StoredHash
-from .image import esp32_app_version
+from .image import esp32_app_version, md5_hex
 from .session import ESP8266_CONNECT_DELAY, Invitation, Outcome, Session, error_text
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,6 +61,10 @@ class BoardEmulator:
         self.flashed = asyncio.Event()
         self.rebooted = asyncio.Event()
         self.session_ended = asyncio.Event()
+        self.datagram_seen = asyncio.Event()
+        """Set on every datagram the board receives (even while it ignores it)."""
+        self.busy = asyncio.Event()
+        """Set while an upload session runs."""
         self._transport: asyncio.DatagramTransport | None = None
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -113,6 +117,7 @@ class BoardEmulator:
 
     def on_datagram(self, data: bytes, addr: tuple[str, int]) -> None:
         """Handle one datagram the way ``_onRx`` does in the current state."""
+        self.datagram_seen.set()
         if self.config.fault is Fault.SILENT:
             return
         if self.state == "idle":
@@ -139,7 +144,7 @@ class BoardEmulator:
             if self.config.auth_variant is AuthVariant.PBKDF2_SHA256:
                 self._nonce = hashlib.sha256(secrets.token_bytes(16)).hexdigest()
             else:
-                self._nonce = hashlib.md5(secrets.token_bytes(16)).hexdigest()  # noqa: S324
+                self._nonce = md5_hex(secrets.token_bytes(16))
             self._send(f"AUTH {self._nonce}", addr)
             self.state = "waitauth"
             return
@@ -148,15 +153,17 @@ class BoardEmulator:
     def _expected_response(self, cnonce: str) -> str:
         password = self.config.password or ""
         if self.config.auth_variant is AuthVariant.MD5:
-            passhash = hashlib.md5(password.encode()).hexdigest()  # noqa: S324
-            return hashlib.md5(f"{passhash}:{self._nonce}:{cnonce}".encode()).hexdigest()  # noqa: S324
+            passhash = md5_hex(password.encode())
+            return md5_hex(f"{passhash}:{self._nonce}:{cnonce}".encode())
         if self.config.stored_hash is StoredHash.MD5:
-            passhash = hashlib.md5(password.encode()).hexdigest()  # noqa: S324
+            passhash = md5_hex(password.encode())
         else:
             passhash = hashlib.sha256(password.encode()).hexdigest()
         salt = f"{self._nonce}:{cnonce}".encode()
         key = hashlib.pbkdf2_hmac("sha256", passhash.encode(), salt, PBKDF2_ROUNDS)
-        return hashlib.sha256(f"{key.hex()}:{self._nonce}:{cnonce}".encode()).hexdigest()
+        return hashlib.sha256(
+            f"{key.hex()}:{self._nonce}:{cnonce}".encode()
+        ).hexdigest()
 
     def _on_auth(self, data: bytes, addr: tuple[str, int]) -> None:
         cmd, pos = _parse_int(data, 0)
@@ -170,7 +177,9 @@ class BoardEmulator:
             self.state = "idle"
             return
         expected = self._expected_response(cnonce)
-        if self.config.fault is Fault.WRONG_PASSWORD or not secrets.compare_digest(expected, response):
+        if self.config.fault is Fault.WRONG_PASSWORD or not secrets.compare_digest(
+            expected, response
+        ):
             self._send("Authentication Failed", addr)
             self.errors.append("AUTH")
             self.state = "idle"
@@ -182,14 +191,19 @@ class BoardEmulator:
     def _run_update(self) -> None:
         invitation = self._pending
         reply_to = self._reply_to
-        if invitation is None or reply_to is None:  # pragma: no cover - guarded by callers
+        if (
+            invitation is None or reply_to is None
+        ):  # pragma: no cover - guarded by callers
             return
         self.state = "busy"
+        self.busy.set()
         self.session_ended.clear()
         if self.config.core is Core.ESP32:
             # ESP32 says OK at once; Update.begin() runs at the next loop().
             self._send("OK", reply_to)
-        task = asyncio.get_running_loop().create_task(self._update(invitation, reply_to))
+        task = asyncio.get_running_loop().create_task(
+            self._update(invitation, reply_to)
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -207,7 +221,9 @@ class BoardEmulator:
                 self._send("OK", reply_to)
             delay = self.config.connect_delay_s
             if delay is None:
-                delay = ESP8266_CONNECT_DELAY if self.config.core is Core.ESP8266 else 0.0
+                delay = (
+                    ESP8266_CONNECT_DELAY if self.config.core is Core.ESP8266 else 0.0
+                )
             if delay:
                 await asyncio.sleep(delay)
             outcome = await session.run()
@@ -218,6 +234,7 @@ class BoardEmulator:
                 self._flashed(invitation, outcome.image)
             else:
                 self.state = "idle"
+            self.busy.clear()
             self.session_ended.set()
 
     def _flashed(self, invitation: Invitation, image: bytes) -> None:
@@ -239,7 +256,7 @@ class BoardEmulator:
             return esp32_app_version(image)
         if self.config.version_for_image is not None:
             return self.config.version_for_image(image)
-        return hashlib.md5(image).hexdigest()  # noqa: S324
+        return md5_hex(image)
 
     async def _reboot(self, new_version: str | None) -> None:
         await asyncio.sleep(self.config.reboot_delay)

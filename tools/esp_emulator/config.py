@@ -36,7 +36,7 @@ class Fault(StrEnum):
     NONE = "none"
     SILENT = "silent"
     """Ignore every datagram (board offline, wrong port)."""
-    WRONG_PASSWORD = "wrong-password"
+    WRONG_PASSWORD = "wrong-password"  # noqa: S105 - a fault name
     """Reject every authentication answer."""
     REFUSE = "refuse"
     """Update.begin() fails: ESP8266 answers ERR, ESP32 never connects back."""

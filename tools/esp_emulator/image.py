@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import struct
 
 APP_DESC_OFFSET = 32
@@ -39,3 +40,8 @@ def build_esp8266_image(size: int = 4096, fill: int = 0x5A) -> bytes:
     """Build a minimal ESP8266 app image (magic 0xE9, no descriptor)."""
     header = bytes([IMAGE_MAGIC, 1, 0, 0x40]) + struct.pack("<I", 0x40100000)
     return header + bytes([fill]) * max(0, size - len(header))
+
+
+def md5_hex(data: bytes) -> str:
+    """Return the hex MD5 the board computes (MD5Builder)."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-import hashlib
 import socket
 
 from .config import BoardConfig, Core, Fault
+from .image import md5_hex
 from .wire import DelayedWriter, available, wait_readable
 
 SECTOR = 4096
@@ -27,10 +27,18 @@ SCHEDULER_SLACK = 0.002
 """Lateness (s) still counted as 'flash kept busy' rather than 'flash idle'."""
 
 # Update.printError() texts. ESP8266 prefixes "ERROR[<code>]: ".
-ESP8266_ERRORS = {4: "Not Enough Space", 5: "Bad Size Given", 7: "MD5 Check Failed",
-                  10: "Magic byte is wrong, not 0xE9"}
-ESP32_ERRORS = {4: "Not Enough Space", 5: "Bad Size Given", 7: "MD5 Check Failed",
-                8: "Wrong Magic Byte"}
+ESP8266_ERRORS = {
+    4: "Not Enough Space",
+    5: "Bad Size Given",
+    7: "MD5 Check Failed",
+    10: "Magic byte is wrong, not 0xE9",
+}
+ESP32_ERRORS = {
+    4: "Not Enough Space",
+    5: "Bad Size Given",
+    7: "MD5 Check Failed",
+    8: "Wrong Magic Byte",
+}
 SPACE, SIZE, MD5, MAGIC_8266, MAGIC_32 = 4, 5, 7, 10, 8
 
 
@@ -66,7 +74,9 @@ class Outcome:
 class Session:
     """Receive one image over TCP the way the configured core does."""
 
-    def __init__(self, config: BoardConfig, invitation: Invitation, stop: asyncio.Event) -> None:
+    def __init__(
+        self, config: BoardConfig, invitation: Invitation, stop: asyncio.Event
+    ) -> None:
         """Prepare to receive ``invitation``'s image."""
         self.config = config
         self.inv = invitation
@@ -89,7 +99,9 @@ class Session:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
         if self.config.recv_window:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.config.recv_window)
+            sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_RCVBUF, self.config.recv_window
+            )
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, MSS)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         writer: DelayedWriter | None = None
@@ -159,11 +171,15 @@ class Session:
             await self.stop.wait()
             return True
         # Reset rather than FIN: a board that drops off Wi-Fi never says goodbye.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        sock.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+        )
         return True
 
     # -- ESP32: libraries/ArduinoOTA/src/ArduinoOTA.cpp -----------------
-    async def _receive_esp32(self, sock: socket.socket, writer: DelayedWriter) -> Outcome | None:
+    async def _receive_esp32(
+        self, sock: socket.socket, writer: DelayedWriter
+    ) -> Outcome | None:
         written = 0
         tried = 0
         while len(self.buffer) < self.inv.size:
@@ -191,7 +207,9 @@ class Session:
         return self._end(writer)
 
     # -- ESP8266: libraries/ArduinoOTA/ArduinoOTA.cpp + Updater::write(T&) --
-    async def _receive_esp8266(self, sock: socket.socket, writer: DelayedWriter) -> Outcome | None:
+    async def _receive_esp8266(
+        self, sock: socket.socket, writer: DelayedWriter
+    ) -> Outcome | None:
         while len(self.buffer) < self.inv.size:
             if not await wait_readable(sock, self.config.ota_timeout_s):
                 return None  # "Receive Failed" after 1000 ms without data
@@ -232,7 +250,10 @@ class Session:
 
     async def _fault_due(self) -> bool:
         cfg = self.config
-        return cfg.fault in (Fault.DROP, Fault.STALL) and len(self.buffer) >= cfg.fault_at * self.inv.size
+        return (
+            cfg.fault in (Fault.DROP, Fault.STALL)
+            and len(self.buffer) >= cfg.fault_at * self.inv.size
+        )
 
     def _end(self, writer: DelayedWriter) -> Outcome:
         """Update.end(): check magic byte and MD5, answer OK or the error."""
@@ -241,7 +262,7 @@ class Session:
         code: int | None = None
         if self.magic_error:
             code = MAGIC_8266 if core is Core.ESP8266 else MAGIC_32
-        elif self.config.fault is Fault.MD5_MISMATCH or hashlib.md5(image).hexdigest() != self.inv.md5:  # noqa: S324
+        elif self.config.fault is Fault.MD5_MISMATCH or md5_hex(image) != self.inv.md5:
             code = MD5
         if code is not None:
             writer.send(error_text(core, code))

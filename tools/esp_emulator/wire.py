@@ -7,8 +7,8 @@ import contextlib
 import socket
 
 
-async def wait_readable(sock: socket.socket, timeout: float) -> bool:
-    """Wait until ``sock`` has data (or EOF); False after ``timeout`` seconds."""
+async def wait_readable(sock: socket.socket, seconds: float) -> bool:
+    """Wait until ``sock`` has data (or EOF); False after ``seconds``."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[None] = loop.create_future()
 
@@ -18,7 +18,7 @@ async def wait_readable(sock: socket.socket, timeout: float) -> bool:
 
     loop.add_reader(sock.fileno(), _ready)
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             await ready
     except TimeoutError:
         return False

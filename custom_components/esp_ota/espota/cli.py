@@ -31,7 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     up = commands.add_parser("upload", help="upload an image")
     up.add_argument("-i", "--ip", dest="host", required=True, help="board address")
     up.add_argument(
-        "-p", "--port", type=int, default=3232,
+        "-p",
+        "--port",
+        type=int,
+        default=3232,
         help="board OTA port (ESP32 3232, ESP8266 8266; default 3232)",
     )
     up.add_argument("-a", "--auth", dest="password", default=None, help="OTA password")
@@ -41,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument("-r", "--progress", action="store_true", help="show a progress bar")
     up.add_argument(
-        "-t", "--timeout", type=float, default=None,
+        "-t",
+        "--timeout",
+        type=float,
+        default=None,
         help="seconds to wait for each invitation answer (default 10)",
     )
     up.add_argument("-d", "--debug", action="store_true", help="debug output")
@@ -72,9 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = asyncio.run(
             upload(
-                args.host, args.port, args.image,
-                password=args.password or None, command=command,
-                progress=_bar if args.progress else None, timeouts=timeouts,
+                args.host,
+                args.port,
+                args.image,
+                password=args.password or None,
+                command=command,
+                progress=_bar if args.progress else None,
+                timeouts=timeouts,
             )
         )
     except (EspOtaError, OSError) as err:

@@ -51,7 +51,7 @@ class PasswordHash(StrEnum):
 def md5_hex(data: bytes | str) -> str:
     """Return the lowercase hex MD5 of bytes or UTF-8 text."""
     raw = data.encode() if isinstance(data, str) else data
-    return hashlib.md5(raw).hexdigest()  # noqa: S324 - the protocol mandates MD5
+    return hashlib.md5(raw, usedforsecurity=False).hexdigest()
 
 
 def sha256_hex(data: bytes | str) -> str:
@@ -61,7 +61,7 @@ def sha256_hex(data: bytes | str) -> str:
 
 
 def format_invitation(command: Command, host_port: int, size: int, md5: str) -> bytes:
-    """Return the invitation datagram: ``"<cmd> <port> <size> <md5>\\n"``."""
+    r"""Return the invitation datagram: ``"<cmd> <port> <size> <md5>\\n"``."""
     if len(md5) != 32 or not _HEX_RE.match(md5):
         msg = "md5 must be 32 lowercase hex characters"
         raise ValueError(msg)
@@ -110,7 +110,7 @@ def make_cnonce(scheme: AuthScheme, seed: str) -> str:
 
 
 def format_auth(cnonce: str, response: str) -> bytes:
-    """Return the authentication datagram: ``"200 <cnonce> <response>\\n"``."""
+    r"""Return the authentication datagram: ``"200 <cnonce> <response>\\n"``."""
     return f"{AUTH_COMMAND} {cnonce} {response}\n".encode()
 
 
@@ -197,52 +197,43 @@ def split_counts(
 
     Counts have no leading zero, are >= 1, and sum to at most ``bound``.
     Preference: fewest counts, then a sum equal to ``remaining``, then the
-    smallest largest count.
+    smallest largest count. Dynamic programming over (position, counts).
     """
-    if bound <= 0 or not digits or len(digits) > max_digits:
+    n = len(digits)
+    if bound <= 0 or not digits or n > max_digits:
         return []
     width = len(str(bound))
-    n = len(digits)
-    for k in range(-(-n // width), n + 1):
-        found: list[tuple[tuple[int, int], list[int]]] = []
-        _search(_Split(digits, width, bound, remaining), 0, k, [], found)
-        if found:
-            return min(found, key=lambda item: item[0])[1]
-    return []
+    # table[pos][k] = (largest count, previous position) of the best split of
+    # digits[:pos] into k counts.
+    table: list[dict[int, tuple[int, int]]] = [{} for _ in range(n + 1)]
+    table[0][0] = (0, -1)
+    for pos in range(n):
+        if digits[pos] == "0" or not table[pos]:
+            continue
+        for end in range(pos + 1, min(n, pos + width) + 1):
+            value = int(digits[pos:end])
+            if value > bound:
+                break
+            for k, (largest, _) in table[pos].items():
+                candidate = (max(largest, value), pos)
+                current = table[end].get(k + 1)
+                if current is None or candidate[0] < current[0]:
+                    table[end][k + 1] = candidate
+    options = [_rebuild(digits, table, k) for k in sorted(table[n])]
+    valid = [parts for parts in options if sum(parts) <= bound]
+    if not valid:
+        return []
+    fewest = len(valid[0])
+    exact = [p for p in valid if len(p) == fewest and sum(p) == remaining]
+    return exact[0] if exact else valid[0]
 
 
-@dataclass(frozen=True, slots=True)
-class _Split:
-    """The fixed inputs of one split search."""
-
-    digits: str
-    width: int
-    bound: int
-    remaining: int
-
-
-def _search(
-    split: _Split,
-    pos: int,
-    parts_left: int,
-    current: list[int],
-    found: list[tuple[tuple[int, int], list[int]]],
-) -> None:
-    """Depth-first search of splits into exactly ``parts_left`` more counts."""
-    digits = split.digits
-    left = len(digits) - pos
-    if parts_left == 0:
-        if left == 0:
-            exact = 0 if sum(current) == split.remaining else 1
-            found.append(((exact, max(current)), list(current)))
-        return
-    if left < parts_left or left > parts_left * split.width or digits[pos] == "0":
-        return
-    spent = sum(current)
-    for end in range(pos + 1, min(len(digits), pos + split.width) + 1):
-        value = int(digits[pos:end])
-        if spent + value > split.bound:
-            break
-        current.append(value)
-        _search(split, end, parts_left - 1, current, found)
-        current.pop()
+def _rebuild(digits: str, table: list[dict[int, tuple[int, int]]], k: int) -> list[int]:
+    """Follow the back pointers of the best split into ``k`` counts."""
+    parts: list[int] = []
+    pos = len(digits)
+    while k > 0:
+        previous = table[pos][k][1]
+        parts.append(int(digits[previous:pos]))
+        pos, k = previous, k - 1
+    return parts[::-1]

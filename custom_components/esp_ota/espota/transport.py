@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import cast
 
 # Our kernel send buffer for the image. The board's own window (a few KB in
 # lwIP) bounds what is in flight anyway; a small buffer here also bounds how
@@ -23,8 +24,7 @@ class InvitationEndpoint(asyncio.DatagramProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Keep the transport."""
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         """Queue every answer; the connected socket only gets the board's."""
@@ -35,18 +35,18 @@ class InvitationEndpoint(asyncio.DatagramProtocol):
 
     def send(self, data: bytes) -> None:
         """Send one datagram to the board."""
-        assert self.transport is not None
-        self.transport.sendto(data)
+        if self.transport is not None:
+            self.transport.sendto(data)
 
     def drain_answers(self) -> None:
         """Forget answers that belong to an earlier exchange."""
         while not self.answers.empty():
             self.answers.get_nowait()
 
-    async def answer(self, timeout: float) -> bytes | None:
-        """Return the next answer, or None after ``timeout`` seconds."""
+    async def answer(self, seconds: float) -> bytes | None:
+        """Return the next answer, or None after ``seconds``."""
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(seconds):
                 return await self.answers.get()
         except TimeoutError:
             return None
@@ -62,11 +62,10 @@ async def open_invitation_endpoint(
     the board must connect back to.
     """
     loop = asyncio.get_running_loop()
-    _, endpoint = await loop.create_datagram_endpoint(
+    transport, endpoint = await loop.create_datagram_endpoint(
         InvitationEndpoint, remote_addr=(host, port), family=socket.AF_INET
     )
-    assert endpoint.transport is not None
-    local_ip = str(endpoint.transport.get_extra_info("sockname")[0])
+    local_ip = str(transport.get_extra_info("sockname")[0])
     return endpoint, local_ip
 
 
@@ -84,11 +83,11 @@ class BoardStream(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Take the first connection; refuse any further one."""
-        assert isinstance(transport, asyncio.Transport)
+        stream = cast(asyncio.Transport, transport)
         if self._connected.done():
-            transport.abort()
+            stream.abort()
             return
-        self.transport = transport
+        self.transport = stream
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
@@ -127,12 +126,13 @@ class BoardStream(asyncio.Protocol):
 
     def write(self, data: bytes) -> None:
         """Queue data for the board; the transport sends as the window allows."""
-        assert self.transport is not None
-        self.transport.write(data)
+        if self.transport is not None:
+            self.transport.write(data)
 
     def unsent(self) -> int:
         """Bytes still waiting in our user-space buffer."""
-        assert self.transport is not None
+        if self.transport is None:
+            return 0
         return self.transport.get_write_buffer_size()
 
     def abort(self) -> None:
