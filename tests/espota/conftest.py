@@ -46,6 +46,7 @@ async def make_board() -> AsyncIterator[Callable[..., BoardEmulator]]:
 
     def _make(**options: object) -> BoardEmulator:
         options.setdefault("reboot_delay", 0.0)
+        options.setdefault("end_delay_s", 0.0)
         board = BoardEmulator(BoardConfig(**options))  # type: ignore[arg-type]
         boards.append(board)
         return board

@@ -85,6 +85,9 @@ class BoardConfig:
     """Silence the board tolerates before re-sending a count / giving up."""
     connect_delay_s: float | None = None
     """Pause between OK and connecting back; None: core default (ESP8266 100 ms)."""
+    end_delay_s: float | None = None
+    """Pause between the last count and the final text; None: core default
+    (ESP8266 flushes the last count and waits ~1 s, so OK arrives separately)."""
     reboot_delay: float = 0.2
     """Seconds between a successful flash and the board answering again."""
     version: str | None = None

@@ -20,6 +20,8 @@ ESP32_READ = 1460
 """arduino-esp32 reads at most this many bytes per loop (static buf[1460])."""
 ESP32_RETRIES = 3
 """arduino-esp32 re-sends the last count this many times before giving up."""
+ESP8266_END_DELAY = 1.0
+"""ESP8266: pause after the last count before the final OK / error text."""
 ESP8266_CONNECT_DELAY = 0.1
 """ESP8266 waits delay(100) after sending OK before connecting back."""
 MSS = 1460
@@ -204,6 +206,8 @@ class Session:
                 writer.send(str(written))
             if await self._fault_strikes(sock):
                 return Outcome(ok=False, error="RECEIVE")
+        if self.config.end_delay_s:
+            await asyncio.sleep(self.config.end_delay_s)
         return self._end(writer)
 
     # -- ESP8266: libraries/ArduinoOTA/ArduinoOTA.cpp + Updater::write(T&) --
@@ -220,6 +224,10 @@ class Session:
                 writer.send(str(written))
             if await self._fault_strikes(sock):
                 return Outcome(ok=False, error="RECEIVE")
+        end_delay = self.config.end_delay_s
+        if end_delay is None:
+            end_delay = ESP8266_END_DELAY
+        await asyncio.sleep(end_delay)
         return self._end(writer)
 
     async def _write_available(self, sock: socket.socket) -> int | None:
