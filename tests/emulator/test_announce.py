@@ -31,7 +31,12 @@ UNSHARE = shutil.which("unshare")
 def _can_unshare() -> bool:
     if UNSHARE is None:
         return False
-    probe = subprocess.run([UNSHARE, "-n", "true"], check=False, capture_output=True)  # noqa: S603 - fixed argv
+    # The namespace must also be configurable (iproute2 may be missing).
+    probe = subprocess.run(
+        [UNSHARE, "-n", "bash", "-c", f"set -e; {NAMESPACE_SETUP}"],
+        check=False,
+        capture_output=True,
+    )  # noqa: S603 - fixed argv
     return probe.returncode == 0
 
 
@@ -55,7 +60,8 @@ def test_esp32_version_comes_from_the_app_descriptor() -> None:
 
 
 @pytest.mark.skipif(
-    not _can_unshare(), reason="needs unshare -n (a private network namespace)"
+    not _can_unshare(),
+    reason="needs unshare -n and iproute2 (a private network namespace)",
 )
 def test_board_announces_over_mdns_and_reannounces_its_new_version_after_a_flash() -> (
     None
