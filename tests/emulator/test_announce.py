@@ -32,11 +32,11 @@ def _can_unshare() -> bool:
     if UNSHARE is None:
         return False
     # The namespace must also be configurable (iproute2 may be missing).
-    probe = subprocess.run(
+    probe = subprocess.run(  # noqa: S603 - fixed argv
         [UNSHARE, "-n", "bash", "-c", f"set -e; {NAMESPACE_SETUP}"],
         check=False,
         capture_output=True,
-    )  # noqa: S603 - fixed argv
+    )
     return probe.returncode == 0
 
 
