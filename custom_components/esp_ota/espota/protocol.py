@@ -1,0 +1,239 @@
+"""The ArduinoOTA wire format: invitation, authentication, acknowledgements.
+
+Pure functions and a small parser, no I/O. Upstream references:
+esp8266/Arduino ``libraries/ArduinoOTA/ArduinoOTA.cpp`` and ``tools/espota.py``;
+espressif/arduino-esp32 ``libraries/ArduinoOTA/src/ArduinoOTA.cpp`` and
+``tools/espota.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+import hashlib
+import re
+
+AUTH_COMMAND = 200
+"""Command number of the authentication datagram (espota.py's ``AUTH``)."""
+
+# arduino-esp32 3.3.1+ derives the challenge key with PBKDF2-HMAC-SHA256 and
+# 10000 rounds (ArduinoOTA.cpp: PBKDF2_HMACBuilder(&sha256, password, salt, 10000)).
+PBKDF2_ROUNDS = 10_000
+
+_HEX_RE = re.compile(r"^[0-9a-f]+$")
+
+
+class Command(IntEnum):
+    """What the board does with the image."""
+
+    FLASH = 0
+    """Write the image to the app partition (U_FLASH)."""
+    FILESYSTEM = 100
+    """Write the image to the SPIFFS/LittleFS partition (U_SPIFFS / U_FS)."""
+
+
+class AuthScheme(StrEnum):
+    """Challenge schemes boards in the field use, told apart by the nonce length."""
+
+    MD5 = "md5"
+    """ESP8266 and arduino-esp32 before 3.3.1: 32-hex nonce, MD5 digests."""
+    PBKDF2_SHA256 = "pbkdf2-sha256"
+    """arduino-esp32 3.3.1+: 64-hex nonce, SHA-256 digests, PBKDF2 key."""
+
+
+class PasswordHash(StrEnum):
+    """How the board stores the password (``setPassword`` / ``setPasswordHash``)."""
+
+    MD5 = "md5"
+    SHA256 = "sha256"
+
+
+def md5_hex(data: bytes | str) -> str:
+    """Return the lowercase hex MD5 of bytes or UTF-8 text."""
+    raw = data.encode() if isinstance(data, str) else data
+    return hashlib.md5(raw, usedforsecurity=False).hexdigest()
+
+
+def sha256_hex(data: bytes | str) -> str:
+    """Return the lowercase hex SHA-256 of bytes or UTF-8 text."""
+    raw = data.encode() if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
+
+
+def format_invitation(command: Command, host_port: int, size: int, md5: str) -> bytes:
+    r"""Return the invitation datagram: ``"<cmd> <port> <size> <md5>\\n"``."""
+    if len(md5) != 32 or not _HEX_RE.match(md5):
+        msg = "md5 must be 32 lowercase hex characters"
+        raise ValueError(msg)
+    return f"{int(command)} {host_port} {size} {md5}\n".encode()
+
+
+def scheme_for_nonce(nonce: str) -> AuthScheme | None:
+    """Tell the challenge scheme from the nonce the board sent (None: unknown)."""
+    if not _HEX_RE.match(nonce):
+        return None
+    if len(nonce) == 32:
+        return AuthScheme.MD5
+    if len(nonce) == 64:
+        return AuthScheme.PBKDF2_SHA256
+    return None
+
+
+def password_digest(password: str, stored_as: PasswordHash) -> str:
+    """Return the hex hash the board keeps for the password."""
+    if stored_as is PasswordHash.MD5:
+        return md5_hex(password)
+    return sha256_hex(password)
+
+
+def auth_response(
+    scheme: AuthScheme, password_hash: str, nonce: str, cnonce: str
+) -> str:
+    """Return the response digest the board expects for this challenge.
+
+    MD5: ``md5(passhash:nonce:cnonce)``. PBKDF2-SHA256:
+    ``key = pbkdf2_hmac_sha256(passhash, nonce:cnonce, 10000)`` then
+    ``sha256(hex(key):nonce:cnonce)``.
+    """
+    if scheme is AuthScheme.MD5:
+        return md5_hex(f"{password_hash}:{nonce}:{cnonce}")
+    salt = f"{nonce}:{cnonce}".encode()
+    key = hashlib.pbkdf2_hmac("sha256", password_hash.encode(), salt, PBKDF2_ROUNDS)
+    return sha256_hex(f"{key.hex()}:{nonce}:{cnonce}")
+
+
+def make_cnonce(scheme: AuthScheme, seed: str) -> str:
+    """Return a client nonce of the length the scheme requires (32 or 64 hex)."""
+    if scheme is AuthScheme.MD5:
+        return md5_hex(seed)
+    return sha256_hex(seed)
+
+
+def format_auth(cnonce: str, response: str) -> bytes:
+    r"""Return the authentication datagram: ``"200 <cnonce> <response>\\n"``."""
+    return f"{AUTH_COMMAND} {cnonce} {response}\n".encode()
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationReply:
+    """A board's answer to an invitation or to the authentication datagram."""
+
+    kind: str
+    """``ok``, ``auth``, ``auth_failed``, ``refused`` or ``unknown``."""
+    text: str
+    """The nonce for ``auth``, the reason for ``refused``, else the raw text."""
+
+
+def parse_reply(data: bytes) -> InvitationReply:
+    """Classify a UDP answer from the board."""
+    text = data.decode("utf-8", "replace").strip("\x00").strip()
+    if text == "OK":
+        return InvitationReply("ok", text)
+    if text.startswith("AUTH"):
+        parts = text.split()
+        if len(parts) >= 2:
+            return InvitationReply("auth", parts[1])
+        return InvitationReply("unknown", text)
+    if text.startswith("Authentication Failed"):
+        return InvitationReply("auth_failed", text)
+    if text.startswith("ERR"):
+        reason = text[3:].lstrip(":").strip()
+        return InvitationReply("refused", reason or text)
+    return InvitationReply("unknown", text)
+
+
+class AckParser:
+    """Turn the board's undelimited ASCII byte counts into an acknowledged total.
+
+    Boards print each count with no separator, so several can arrive glued
+    (``"14601460"``). A run of digits is split into counts without leading
+    zeros whose sum fits what can be outstanding (``limit``: bytes that left
+    this host and are not acknowledged yet); among those the split with the
+    fewest counts wins, then one that exactly completes the image, then the
+    most even one. The first non-digit starts the board's final text
+    (``OK`` or an error), which is kept verbatim.
+    """
+
+    # Above this many pending digits, splitting exhaustively gets expensive; the
+    # buffer never grows this long unless the host stops reading for minutes.
+    _MAX_SPLIT_DIGITS = 120
+
+    def __init__(self, total: int) -> None:
+        """Start with nothing acknowledged for an image of ``total`` bytes."""
+        self.total = total
+        self.acked = 0
+        self.text = ""
+        self.counts_seen = 0
+
+    @property
+    def has_text(self) -> bool:
+        """Return whether the board has started its final message."""
+        return bool(self.text)
+
+    def feed(self, data: bytes, limit: int | None = None) -> int:
+        """Consume bytes from the board; return the acknowledged total."""
+        chunk = data.decode("ascii", "replace")
+        if self.text:
+            self.text += chunk
+            return self.acked
+        match = re.match(r"\d*", chunk)
+        digits = match.group(0) if match else ""
+        rest = chunk[len(digits) :]
+        if digits:
+            remaining = self.total - self.acked
+            bound = remaining if limit is None else max(0, min(limit, remaining))
+            parts = split_counts(digits, bound, remaining, self._MAX_SPLIT_DIGITS)
+            self.acked += sum(parts)
+            self.counts_seen += len(parts)
+        if rest:
+            self.text = rest
+        return self.acked
+
+
+def split_counts(
+    digits: str, bound: int, remaining: int, max_digits: int = 120
+) -> list[int]:
+    """Split glued decimal counts; return ``[]`` when no valid split exists.
+
+    Counts have no leading zero, are >= 1, and sum to at most ``bound``.
+    Preference: fewest counts, then a sum equal to ``remaining``, then the
+    smallest largest count. Dynamic programming over (position, counts).
+    """
+    n = len(digits)
+    if bound <= 0 or not digits or n > max_digits:
+        return []
+    width = len(str(bound))
+    # table[pos][k] = (largest count, previous position) of the best split of
+    # digits[:pos] into k counts.
+    table: list[dict[int, tuple[int, int]]] = [{} for _ in range(n + 1)]
+    table[0][0] = (0, -1)
+    for pos in range(n):
+        if digits[pos] == "0" or not table[pos]:
+            continue
+        for end in range(pos + 1, min(n, pos + width) + 1):
+            value = int(digits[pos:end])
+            if value > bound:
+                break
+            for k, (largest, _) in table[pos].items():
+                candidate = (max(largest, value), pos)
+                current = table[end].get(k + 1)
+                if current is None or candidate[0] < current[0]:
+                    table[end][k + 1] = candidate
+    options = [_rebuild(digits, table, k) for k in sorted(table[n])]
+    valid = [parts for parts in options if sum(parts) <= bound]
+    if not valid:
+        return []
+    fewest = len(valid[0])
+    exact = [p for p in valid if len(p) == fewest and sum(p) == remaining]
+    return exact[0] if exact else valid[0]
+
+
+def _rebuild(digits: str, table: list[dict[int, tuple[int, int]]], k: int) -> list[int]:
+    """Follow the back pointers of the best split into ``k`` counts."""
+    parts: list[int] = []
+    pos = len(digits)
+    while k > 0:
+        previous = table[pos][k][1]
+        parts.append(int(digits[previous:pos]))
+        pos, k = previous, k - 1
+    return parts[::-1]

@@ -1,0 +1,1 @@
+"""Tests of the board emulator's own features."""

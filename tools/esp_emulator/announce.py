@@ -1,0 +1,88 @@
+"""Announce emulated boards over real mDNS, as ``MDNS.enableArduino()`` does.
+
+Only ever run this inside a private network namespace (``unshare -n``): it
+binds python-zeroconf to 127.0.0.1, and outside a namespace multicast would
+leave the machine.
+"""
+
+from __future__ import annotations
+
+import socket
+
+from zeroconf import IPVersion, ServiceInfo
+from zeroconf.asyncio import AsyncZeroconf
+
+from .board import BoardEmulator
+
+SERVICE_TYPE = "_arduino._tcp.local."
+
+
+def txt_records(board: BoardEmulator) -> dict[str, str]:
+    """Return the TXT records ArduinoOTA publishes (plus ``version`` if known)."""
+    records = {
+        "board": board.config.board,
+        "tcp_check": "no",
+        "ssh_upload": "no",
+        "auth_upload": "yes" if board.config.password else "no",
+    }
+    if board.version:
+        records["version"] = board.version
+    return records
+
+
+def service_info(board: BoardEmulator) -> ServiceInfo:
+    """Return the mDNS service of ``board`` (name = hostname, port = OTA port)."""
+    hostname = board.config.hostname
+    return ServiceInfo(
+        SERVICE_TYPE,
+        f"{hostname}.{SERVICE_TYPE}",
+        addresses=[socket.inet_aton(board.config.host)],
+        port=board.port,
+        properties=txt_records(board),
+        server=f"{hostname}.local.",
+    )
+
+
+class Announcer:
+    """Registers boards and re-announces them after every reboot."""
+
+    def __init__(self) -> None:
+        """Create an announcer; ``start()`` opens the zeroconf sockets."""
+        self.zeroconf: AsyncZeroconf | None = None
+        self._infos: dict[str, ServiceInfo] = {}
+
+    async def start(self) -> None:
+        """Open zeroconf on loopback only."""
+        self.zeroconf = AsyncZeroconf(
+            interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only
+        )
+
+    async def add(self, board: BoardEmulator) -> None:
+        """Announce ``board`` and hook its reboot to a TXT update."""
+        if self.zeroconf is None:
+            msg = "announcer not started"
+            raise RuntimeError(msg)
+        info = service_info(board)
+        self._infos[board.config.hostname] = info
+        await self.zeroconf.async_register_service(info)
+
+        async def _reannounce(_version: str | None) -> None:
+            await self.update(board)
+
+        board.config.on_reboot.append(_reannounce)
+
+    async def update(self, board: BoardEmulator) -> None:
+        """Publish the board's current TXT records (new version after a flash)."""
+        if self.zeroconf is None:
+            return
+        info = service_info(board)
+        self._infos[board.config.hostname] = info
+        await self.zeroconf.async_update_service(info)
+
+    async def stop(self) -> None:
+        """Withdraw every service and close zeroconf."""
+        if self.zeroconf is None:
+            return
+        await self.zeroconf.async_unregister_all_services()
+        await self.zeroconf.async_close()
+        self.zeroconf = None
