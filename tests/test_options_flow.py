@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -9,6 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.esp_ota.firmware import ImageKind
+from custom_components.esp_ota.settings import DATA_SETTINGS, Settings
 from custom_components.esp_ota.staging import get_store
 from custom_components.esp_ota.store import MAX_IMAGE_SIZE
 from tools.esp_images import build_esp32_app, build_filesystem_image
@@ -29,8 +32,12 @@ async def _submit(
     hass: HomeAssistant, entry: MockConfigEntry, **user_input: object
 ) -> dict[str, object]:
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "upload"}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "upload"
     return dict(
         await hass.config_entries.options.async_configure(result["flow_id"], user_input)
     )
@@ -109,3 +116,24 @@ async def test_upload_larger_than_any_flash_is_refused(
     file_id = await _upload(hass_client, "huge.bin", b"\xe9" * (MAX_IMAGE_SIZE + 1))
     result = await _submit(hass, init_integration, firmware=file_id)
     assert result["errors"] == {"base": "file_too_large"}
+
+
+async def test_fleet_limit_is_set_in_the_settings_and_kept(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    assert result["step_id"] == "settings"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"parallel_uploads": 2}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert hass.data[DATA_SETTINGS].parallel_uploads == 2
+
+    # After a restart the limit is what the person set.
+    restarted = Settings(hass)
+    await restarted.async_load()
+    assert restarted.parallel_uploads == 2
+    assert hass_storage["esp_ota.settings"]["data"] == {"parallel_uploads": 2}

@@ -23,7 +23,12 @@ from .settings import DATA_SETTINGS, Settings
 from .staging import DATA_STORE, board_key, get_store
 from .store import FirmwareStore
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SWITCH]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.SWITCH,
+    Platform.UPDATE,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 

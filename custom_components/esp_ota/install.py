@@ -204,29 +204,44 @@ async def _async_flash_and_wait(
     progress: ProgressCallback,
 ) -> None:
     board = entry.runtime_data
-    await transport.async_upload(data, staged.kind, progress)
-    # No await between the final OK and here: the board's boot announcement
-    # cannot slip past before we listen for it.
-    _LOGGER.info("%s accepted the image; waiting for it to come back", entry.title)
+    comeback: asyncio.Future[None] | None = None
+
+    def on_progress(sent: int, total: int) -> None:
+        nonlocal comeback
+        if comeback is None and sent >= total:
+            # The board has every byte: from now on, any sign of life is the
+            # board back from its reboot.
+            comeback = board.async_expect_announcement()
+        progress(sent, total)
+
     try:
-        await board.async_wait_for_announcement(COMEBACK_TIMEOUT)
-    except TimeoutError as err:
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            comeback_issue_id(board_key(entry)),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="board_did_not_return",
-            translation_placeholders={
-                "board": entry.title,
-                "version": staged.version,
-                "minutes": str(int(COMEBACK_TIMEOUT // 60)),
-            },
-        )
-        raise _error(
-            "board_did_not_return", board=entry.title, version=staged.version
-        ) from err
+        await transport.async_upload(data, staged.kind, on_progress)
+        if comeback is None:
+            comeback = board.async_expect_announcement()
+        _LOGGER.info("%s accepted the image; waiting for it to come back", entry.title)
+        try:
+            async with asyncio.timeout(COMEBACK_TIMEOUT):
+                await comeback
+        except TimeoutError as err:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                comeback_issue_id(board_key(entry)),
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="board_did_not_return",
+                translation_placeholders={
+                    "board": entry.title,
+                    "version": staged.version,
+                    "minutes": str(max(1, round(COMEBACK_TIMEOUT / 60))),
+                },
+            )
+            raise _error(
+                "board_did_not_return", board=entry.title, version=staged.version
+            ) from err
+    finally:
+        if comeback is not None:
+            comeback.cancel()
     if staged.kind is ImageKind.APP:
         await hass.data[DATA_LEDGER].async_record_install(
             board_key(entry),

@@ -10,6 +10,9 @@ from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.helpers.selector import (
     FileSelector,
     FileSelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -19,6 +22,7 @@ from homeassistant.helpers.selector import (
 
 from .compat import vol
 from .firmware import ImageKind
+from .settings import DATA_SETTINGS, MAX_PARALLEL_UPLOADS
 from .staging import StagingError, async_stage_for_entry, staging_error
 from .store import MAX_IMAGE_SIZE, ImageTooLargeError, StagedFirmware
 
@@ -26,6 +30,7 @@ CONF_FIRMWARE = "firmware"
 CONF_VERSION = "version"
 CONF_RELEASE_NOTES = "release_notes"
 CONF_TARGET = "target"
+CONF_PARALLEL = "parallel_uploads"
 
 
 def _read_upload(path: Path) -> bytes:
@@ -36,9 +41,43 @@ def _read_upload(path: Path) -> bytes:
 
 
 class EspOtaOptionsFlow(OptionsFlow):
-    """Upload a .bin for this board."""
+    """Upload a .bin for this board, or change settings shared by all boards."""
 
     async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer what can be done here."""
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["upload", "settings"],
+            description_placeholders={"board": self.config_entry.title},
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change how many boards may be flashed at the same time."""
+        settings = self.hass.data[DATA_SETTINGS]
+        if user_input is not None:
+            await settings.async_set_parallel_uploads(int(user_input[CONF_PARALLEL]))
+            return self.async_create_entry(data=dict(self.config_entry.options))
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_PARALLEL, default=settings.parallel_uploads
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=1,
+                        max=MAX_PARALLEL_UPLOADS,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(step_id="settings", data_schema=schema)
+
+    async def async_step_upload(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the upload form, then validate and stage the file."""
@@ -71,7 +110,7 @@ class EspOtaOptionsFlow(OptionsFlow):
             }
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="upload",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
             errors=errors,
             description_placeholders=placeholders,

@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
     from .install import ProgressCallback
 
-# The protocol package's defaults mirror espota.py and the boards' own timers;
-# tests replace this with short ones.
-TIMEOUTS: Timeouts | None = None
+# espota.py's waits, but 3 invitations instead of 10: an update card should say
+# "not responding" within half a minute, not after 100 s. Tests shorten them.
+TIMEOUTS = Timeouts(invitation_attempts=3)
 
 
 class EspotaTransport:
