@@ -14,17 +14,20 @@ mDNS: Home Assistant's shared zeroconf instance is replaced by phcc's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from dataclasses import dataclass
 from ipaddress import ip_address
+from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock, patch
 
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.esp_ota.board import EspOtaBoard
 from custom_components.esp_ota.const import (
     ARDUINO_SERVICE_TYPE,
     CONF_BOARD,
@@ -33,6 +36,9 @@ from custom_components.esp_ota.const import (
     DOMAIN,
     TRANSPORT_ESPOTA,
 )
+from custom_components.esp_ota.espota import Timeouts
+from custom_components.esp_ota.presence import DATA_PRESENCE, EspOtaPresence
+from tools.esp_emulator import BoardConfig, BoardEmulator
 
 HOSTNAME = "esp32-garden"
 SERVICE_NAME = f"{HOSTNAME}.{ARDUINO_SERVICE_TYPE}"
@@ -108,12 +114,170 @@ def mock_config_entry() -> MockConfigEntry:
     )
 
 
+@pytest.fixture(autouse=True)
+def _config_dir_in_tmp_path(tmp_path: Path) -> Generator[None]:
+    """Give every test's Home Assistant a config folder of its own.
+
+    esp_ota keeps firmware in the config folder; by default phcc puts it inside
+    its installed package, and no test may write outside temporary folders.
+    """
+
+    def config_path(*add_path: str) -> str:
+        return str(tmp_path.joinpath("config", *add_path))
+
+    with patch(
+        "pytest_homeassistant_custom_component.common.get_test_config_dir",
+        config_path,
+    ):
+        yield
+
+
+@pytest.fixture
+def config_dir(hass: HomeAssistant) -> Path:
+    """Return the test's Home Assistant config folder."""
+    return Path(hass.config.config_dir)
+
+
 @pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_browser: MagicMock
+    hass: HomeAssistant,
+    config_dir: Path,
+    mock_config_entry: MockConfigEntry,
+    mock_browser: MagicMock,
 ) -> MockConfigEntry:
     """Set up the integration with mock_config_entry and return the entry."""
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+# Short but generous: the emulator answers in milliseconds; these only bound
+# how long a failing test waits.
+FAST_TIMEOUTS = Timeouts(
+    invitation=0.5,
+    invitation_attempts=2,
+    auth=1.0,
+    connect_back=1.0,
+    ack=1.0,
+    result=2.0,
+)
+
+
+@pytest.fixture
+def fast_timeouts() -> Generator[None]:
+    """Make protocol waits and the come-back wait short."""
+    with (
+        patch("custom_components.esp_ota.transport_espota.TIMEOUTS", FAST_TIMEOUTS),
+        patch("custom_components.esp_ota.install.COMEBACK_TIMEOUT", 5.0),
+    ):
+        yield
+
+
+@dataclass
+class EmulatedBoard:
+    """An emulated board and its config entry, loaded in Home Assistant."""
+
+    emulator: BoardEmulator
+    entry: MockConfigEntry
+    update_entity: str
+    switch_entity: str
+    button_entity: str
+    announce: Callable[[str | None], None]
+    """Announce the board (with a version) as Home Assistant's zeroconf would."""
+
+    @property
+    def runtime(self) -> EspOtaBoard:
+        """Return the entry's board runtime."""
+        runtime: EspOtaBoard = self.entry.runtime_data
+        return runtime
+
+
+type BoardFactory = Callable[..., Awaitable[EmulatedBoard]]
+
+
+@pytest.fixture
+async def add_board(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    fast_timeouts: None,
+    mock_browser: MagicMock,
+) -> AsyncIterator[BoardFactory]:
+    """Start emulated boards on 127.0.0.1 and add each to Home Assistant.
+
+    Each board announces itself (as HA's zeroconf would report it) when it is
+    added and again after every reboot, with its version in the TXT record.
+    """
+    emulators: list[BoardEmulator] = []
+
+    async def _add(
+        hostname: str = HOSTNAME,
+        *,
+        board: str = BOARD,
+        password: str | None = None,
+        announce_version: bool = True,
+        announce_after_reboot: bool = True,
+        **options: Any,
+    ) -> EmulatedBoard:
+        options.setdefault("end_delay_s", 0.0)
+        # A real board takes seconds to reboot; 50 ms keeps its boot
+        # announcement after the final OK, as on a real network.
+        options.setdefault("reboot_delay", 0.05)
+        options.setdefault("version", "1.0.0")
+        emulator = BoardEmulator(
+            BoardConfig(hostname=hostname, board=board, password=password, **options)
+        )
+        await emulator.start()
+        emulators.append(emulator)
+
+        def announce(version: str | None) -> None:
+            txt: dict[str, Any] = {**ARDUINO_TXT, "board": board}
+            txt["auth_upload"] = "yes" if password else "no"
+            if announce_version and version is not None:
+                txt["version"] = version
+            async_get_presence_now(hass).async_handle_service_info(
+                make_zeroconf_info(
+                    hostname=f"{hostname}.local.",
+                    name=f"{hostname}.{ARDUINO_SERVICE_TYPE}",
+                    host="127.0.0.1",
+                    port=emulator.port,
+                    properties=txt,
+                )
+            )
+
+        if announce_after_reboot:
+            emulator.config.on_reboot.append(announce)
+        data = {
+            **ENTRY_DATA,
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: emulator.port,
+            CONF_HOSTNAME: hostname,
+            CONF_BOARD: board,
+        }
+        if password:
+            data[CONF_PASSWORD] = password
+        entry = MockConfigEntry(
+            domain=DOMAIN, title=hostname, unique_id=hostname, data=data
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        announce(emulator.version)
+        slug = hostname.replace("-", "_")
+        return EmulatedBoard(
+            emulator=emulator,
+            entry=entry,
+            update_entity=f"update.{slug}_firmware",
+            switch_entity=f"switch.{slug}_ota_updates_allowed",
+            button_entity=f"button.{slug}_confirm_firmware",
+            announce=announce,
+        )
+
+    yield _add
+    for emulator in emulators:
+        await emulator.stop()
+
+
+def async_get_presence_now(hass: HomeAssistant) -> EspOtaPresence:
+    """Return the running presence tracker (set up with the first board)."""
+    return hass.data[DATA_PRESENCE]

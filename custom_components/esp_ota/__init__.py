@@ -4,13 +4,47 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
+from homeassistant.helpers.typing import ConfigType
 
 from .board import EspOtaBoard, EspOtaConfigEntry
 from .const import DOMAIN
+from .firmware import ImageKind
+from .inbox import FirmwareInbox
+from .install import confirmation_issue_id
+from .ledger import DATA_LEDGER, Ledger
 from .presence import async_get_presence, async_release_presence
+from .services import async_setup_services
+from .settings import DATA_SETTINGS, Settings
+from .staging import DATA_STORE, board_key, get_store
+from .store import FirmwareStore
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.SWITCH,
+    Platform.UPDATE,
+]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Load what all boards share (staged firmware, confirmations, settings)."""
+    store = FirmwareStore(hass)
+    await store.async_load()
+    hass.data[DATA_STORE] = store
+    ledger = Ledger(hass)
+    await ledger.async_load()
+    hass.data[DATA_LEDGER] = ledger
+    settings = Settings(hass)
+    await settings.async_load()
+    hass.data[DATA_SETTINGS] = settings
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bool:
@@ -24,8 +58,36 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
     entry.async_on_unload(
         board.async_add_listener(lambda: _async_update_device(hass, entry))
     )
+    entry.async_on_unload(
+        get_store(hass).async_add_listener(
+            board_key(entry), lambda: _async_staged_changed(hass, entry)
+        )
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    inbox = FirmwareInbox(hass, entry)
+    entry.async_on_unload(await inbox.async_start())
     return True
+
+
+@callback
+def _async_staged_changed(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+    """Void confirmations of other images, and their repair issue."""
+    key = board_key(entry)
+    latest = get_store(hass).latest(key, ImageKind.APP)
+    ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
+    entry.async_create_task(
+        hass,
+        hass.data[DATA_LEDGER].async_drop_stale_confirmation(
+            key, latest.sha256 if latest else None
+        ),
+    )
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+    """Forget staged firmware and records of a board that was deleted."""
+    key = board_key(entry)
+    await get_store(hass).async_remove_board(key)
+    await hass.data[DATA_LEDGER].async_forget(key)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bool:

@@ -82,20 +82,31 @@ class EspOtaBoard:
 
         return remove_listener
 
+    @callback
+    def async_expect_announcement(self) -> asyncio.Future[None]:
+        """Return a future that the next sign of life from the board resolves.
+
+        An install arms it the moment the board has acknowledged the last
+        byte, so the boot announcement cannot slip past, however fast the
+        board reboots. Cancel the future to stop waiting.
+        """
+        waiter: asyncio.Future[None] = self._hass.loop.create_future()
+        self._waiters.add(waiter)
+        waiter.add_done_callback(self._waiters.discard)
+        return waiter
+
     # The timeout parameter is the agreed API for the update entity.
     async def async_wait_for_announcement(self, timeout: float) -> None:  # noqa: ASYNC109
         """Wait for the next announcement received after this call.
 
-        Used after a flash to see the board come back from its reboot.
         Raises TimeoutError when none arrives within ``timeout`` seconds.
         """
-        waiter: asyncio.Future[None] = self._hass.loop.create_future()
-        self._waiters.add(waiter)
+        waiter = self.async_expect_announcement()
         try:
             async with asyncio.timeout(timeout):
                 await waiter
         finally:
-            self._waiters.discard(waiter)
+            waiter.cancel()
 
     @callback
     def async_handle_announcement(self, announcement: BoardAnnouncement) -> None:

@@ -12,9 +12,15 @@ from collections.abc import Mapping
 import socket
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntryState, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
@@ -39,6 +45,7 @@ from .const import (
     LOGGER,
     TRANSPORT_ESPOTA,
 )
+from .options_flow import EspOtaOptionsFlow
 
 RESOLVE_TIMEOUT: Final = 5.0
 """Seconds to wait for a host name to resolve; a local DNS answers in well under
@@ -107,6 +114,12 @@ class EspOtaConfigFlow(ConfigFlow, domain=DOMAIN):
     VERSION = 1
 
     _announcement: BoardAnnouncement
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the flow that stages firmware for a board."""
+        return EspOtaOptionsFlow()
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None

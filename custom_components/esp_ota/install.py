@@ -1,0 +1,258 @@
+"""Installing staged firmware on a board: the rules first, then the transport.
+
+Every install, whatever carries the bytes (ArduinoOTA today, the web updater
+later), goes through ``async_install``, in this order, before a byte is sent:
+
+1. the board's "OTA updates allowed" switch is on;
+2. a person confirmed this exact image (by SHA-256) for this board — an install
+   a person starts from the UI is that confirmation, an automation's install
+   needs one given earlier; otherwise a repair issue says what to confirm;
+3. the bytes on disk are the staged (and confirmed) bytes, and they fit the
+   board (chip family, free space, flash vs filesystem);
+4. nothing else is flashing this board; then it waits for a slot of the
+   fleet-wide limit.
+
+After the transport reports success it waits for the board to come back
+(announced again, with the new version when it announces one); if it does not
+within COMEBACK_TIMEOUT, a repair issue tells the person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+import hashlib
+import logging
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+from .firmware import (
+    FirmwareError,
+    ImageKind,
+    check_fit,
+    family_for_board,
+    inspect_image,
+)
+from .ledger import DATA_LEDGER
+from .settings import DATA_SETTINGS
+from .staging import board_key, get_store, staging_error
+
+if TYPE_CHECKING:
+    from .board import EspOtaConfigEntry
+    from .store import StagedFirmware
+
+_LOGGER = logging.getLogger(__name__)
+
+# A board reboots, joins Wi-Fi and probes its mDNS name; on a weak network with
+# a slow DHCP server that takes well over a minute.
+COMEBACK_TIMEOUT: Final = 180.0
+
+type ProgressCallback = Callable[[int, int], None]
+
+
+class Transport(Protocol):
+    """Carries an image to a board (ArduinoOTA, web updater, ...)."""
+
+    async def async_upload(
+        self, data: bytes, kind: ImageKind, progress: ProgressCallback
+    ) -> None:
+        """Send the image; raise a translated HomeAssistantError on failure."""
+
+
+class InstallError(HomeAssistantError):
+    """An install was refused or failed; the message is translated."""
+
+
+def _error(key: str, **placeholders: object) -> InstallError:
+    return InstallError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={k: str(v) for k, v in placeholders.items()},
+    )
+
+
+def confirmation_issue_id(board: str) -> str:
+    """Return the repair issue id that asks for a confirmation."""
+    return f"confirm_{board}"
+
+
+def comeback_issue_id(board: str) -> str:
+    """Return the repair issue id that says a board did not come back."""
+    return f"no_return_{board}"
+
+
+async def async_install(
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    staged: StagedFirmware,
+    *,
+    context: Context | None,
+    transport: Transport,
+    progress: ProgressCallback,
+    on_started: Callable[[], None],
+) -> None:
+    """Check every rule, then flash the image and wait for the board to return."""
+    board = entry.runtime_data
+    key = board_key(entry)
+    if not board.updates_allowed:
+        raise _error("updates_not_allowed", board=entry.title)
+    await _async_check_confirmation(hass, entry, staged, context)
+    data = await hass.async_add_executor_job(get_store(hass).read, staged)
+    _check_image(entry, staged, data)
+    if board.install_lock.locked():
+        raise _error("install_in_progress", board=entry.title)
+    async with board.install_lock, hass.data[DATA_SETTINGS].fleet:
+        on_started()
+        _LOGGER.info("Flashing %s with version %s", entry.title, staged.version)
+        await _async_run_in_entry_task(
+            hass,
+            entry,
+            _async_flash_and_wait(
+                hass,
+                entry,
+                staged=staged,
+                data=data,
+                transport=transport,
+                progress=progress,
+            ),
+        )
+    ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
+    ir.async_delete_issue(hass, DOMAIN, comeback_issue_id(key))
+
+
+async def _async_check_confirmation(
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    staged: StagedFirmware,
+    context: Context | None,
+) -> None:
+    ledger = hass.data[DATA_LEDGER]
+    key = board_key(entry)
+    if context is not None and context.user_id is not None:
+        # A person pressed Install on this exact image: that is the confirmation.
+        if not ledger.is_confirmed(key, staged.sha256):
+            await ledger.async_confirm(
+                key,
+                sha256=staged.sha256,
+                version=staged.version,
+                user_id=context.user_id,
+            )
+        return
+    if ledger.is_confirmed(key, staged.sha256):
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        confirmation_issue_id(key),
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="install_needs_confirmation",
+        translation_placeholders={
+            "board": entry.title,
+            "version": staged.version,
+            "sha256": staged.short_hash,
+        },
+    )
+    raise _error("not_confirmed", board=entry.title, version=staged.version)
+
+
+def _check_image(entry: EspOtaConfigEntry, staged: StagedFirmware, data: bytes) -> None:
+    """Refuse bytes that are not the staged ones or do not fit the board."""
+    if hashlib.sha256(data).hexdigest() != staged.sha256:
+        raise _error("image_changed_on_disk", board=entry.title)
+    try:
+        image = inspect_image(data, expect=staged.kind)
+        check_fit(
+            image,
+            board_family=family_for_board(entry.runtime_data.board_id),
+            free_space=None,
+            target=staged.kind,
+        )
+    except FirmwareError as err:
+        raise staging_error(err) from err
+
+
+async def _async_run_in_entry_task(
+    hass: HomeAssistant, entry: EspOtaConfigEntry, work: Coroutine[Any, Any, None]
+) -> None:
+    """Run work as a task of the entry, so unloading the entry cancels it."""
+    task = entry.async_create_background_task(
+        hass, work, f"esp_ota install {entry.title}"
+    )
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if task.cancelled():
+            # The entry was unloaded (or HA is stopping) while flashing.
+            raise _error("install_cancelled", board=entry.title) from None
+        task.cancel()
+        raise
+
+
+async def _async_flash_and_wait(
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    *,
+    staged: StagedFirmware,
+    data: bytes,
+    transport: Transport,
+    progress: ProgressCallback,
+) -> None:
+    board = entry.runtime_data
+    comeback: asyncio.Future[None] | None = None
+
+    def on_progress(sent: int, total: int) -> None:
+        nonlocal comeback
+        if comeback is None and sent >= total:
+            # The board has every byte: from now on, any sign of life is the
+            # board back from its reboot.
+            comeback = board.async_expect_announcement()
+        progress(sent, total)
+
+    try:
+        await transport.async_upload(data, staged.kind, on_progress)
+        if comeback is None:
+            comeback = board.async_expect_announcement()
+        _LOGGER.info("%s accepted the image; waiting for it to come back", entry.title)
+        try:
+            async with asyncio.timeout(COMEBACK_TIMEOUT):
+                await comeback
+        except TimeoutError as err:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                comeback_issue_id(board_key(entry)),
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="board_did_not_return",
+                translation_placeholders={
+                    "board": entry.title,
+                    "version": staged.version,
+                    "minutes": str(max(1, round(COMEBACK_TIMEOUT / 60))),
+                },
+            )
+            raise _error(
+                "board_did_not_return", board=entry.title, version=staged.version
+            ) from err
+    finally:
+        if comeback is not None:
+            comeback.cancel()
+    if staged.kind is ImageKind.APP:
+        await hass.data[DATA_LEDGER].async_record_install(
+            board_key(entry),
+            sha256=staged.sha256,
+            md5=staged.md5,
+            version=staged.version,
+        )
+    if board.version is not None and board.version != staged.version:
+        _LOGGER.warning(
+            "%s came back announcing version %s, not the flashed %s",
+            entry.title,
+            board.version,
+            staged.version,
+        )

@@ -1,0 +1,132 @@
+"""What people confirmed and what was flashed, per board, kept across restarts.
+
+A confirmation names one exact image (its SHA-256) for one board and the
+person who gave it. Staging another image does not carry a confirmation over:
+the new image's hash has none until a person gives it. The "installed" record
+remembers the last image esp_ota flashed successfully, so the update card can
+show the installed version of a board that does not announce one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Final, TypedDict
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN
+
+STORAGE_KEY: Final = "esp_ota.ledger"
+STORAGE_VERSION: Final = 1
+DATA_LEDGER: HassKey[Ledger] = HassKey(f"{DOMAIN}_ledger")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Confirmation:
+    """A person said: flash this exact image on this board."""
+
+    sha256: str
+    version: str
+    user_id: str
+    confirmed_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Installed:
+    """The last image esp_ota flashed on a board, and when."""
+
+    sha256: str
+    md5: str
+    version: str
+    installed_at: str
+
+
+class _LedgerData(TypedDict):
+    confirmations: dict[str, dict[str, str]]
+    installed: dict[str, dict[str, str]]
+
+
+class Ledger:
+    """Confirmations and installs of every board."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Create the ledger; call async_load before use."""
+        self._store: Store[_LedgerData] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        self._confirmations: dict[str, Confirmation] = {}
+        self._installed: dict[str, Installed] = {}
+
+    async def async_load(self) -> None:
+        """Load what was recorded before the last restart."""
+        data = await self._store.async_load()
+        if data is None:
+            return
+        self._confirmations = {
+            board: Confirmation(**item) for board, item in data["confirmations"].items()
+        }
+        self._installed = {
+            board: Installed(**item) for board, item in data["installed"].items()
+        }
+
+    def is_confirmed(self, board: str, sha256: str) -> bool:
+        """Tell whether a person confirmed exactly this image for this board."""
+        confirmation = self._confirmations.get(board)
+        return confirmation is not None and confirmation.sha256 == sha256
+
+    def confirmation(self, board: str) -> Confirmation | None:
+        """Return the board's standing confirmation, if any."""
+        return self._confirmations.get(board)
+
+    async def async_confirm(
+        self, board: str, *, sha256: str, version: str, user_id: str
+    ) -> None:
+        """Record a person's confirmation of one image (replacing older ones)."""
+        self._confirmations[board] = Confirmation(
+            sha256=sha256,
+            version=version,
+            user_id=user_id,
+            confirmed_at=dt_util.utcnow().isoformat(),
+        )
+        await self._async_save()
+
+    async def async_drop_stale_confirmation(
+        self, board: str, sha256: str | None
+    ) -> None:
+        """Forget a confirmation that names an image other than the staged one."""
+        confirmation = self._confirmations.get(board)
+        if confirmation is not None and confirmation.sha256 != sha256:
+            del self._confirmations[board]
+            await self._async_save()
+
+    def installed(self, board: str) -> Installed | None:
+        """Return the last image esp_ota flashed on the board."""
+        return self._installed.get(board)
+
+    async def async_record_install(
+        self, board: str, *, sha256: str, md5: str, version: str
+    ) -> None:
+        """Remember a successful flash."""
+        self._installed[board] = Installed(
+            sha256=sha256,
+            md5=md5,
+            version=version,
+            installed_at=dt_util.utcnow().isoformat(),
+        )
+        await self._async_save()
+
+    async def async_forget(self, board: str) -> None:
+        """Forget a board that was deleted."""
+        had_confirmation = self._confirmations.pop(board, None) is not None
+        had_install = self._installed.pop(board, None) is not None
+        if had_confirmation or had_install:
+            await self._async_save()
+
+    async def _async_save(self) -> None:
+        await self._store.async_save(
+            {
+                "confirmations": {b: asdict(c) for b, c in self._confirmations.items()},
+                "installed": {b: asdict(i) for b, i in self._installed.items()},
+            }
+        )

@@ -1,0 +1,139 @@
+"""Options flow: stage a firmware image for a board by uploading it in the UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from homeassistant.components.file_upload import process_uploaded_file
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.helpers.selector import (
+    FileSelector,
+    FileSelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+)
+
+from .compat import vol
+from .firmware import ImageKind
+from .settings import DATA_SETTINGS, MAX_PARALLEL_UPLOADS
+from .staging import StagingError, async_stage_for_entry, staging_error
+from .store import MAX_IMAGE_SIZE, ImageTooLargeError, StagedFirmware
+
+CONF_FIRMWARE = "firmware"
+CONF_VERSION = "version"
+CONF_RELEASE_NOTES = "release_notes"
+CONF_TARGET = "target"
+CONF_PARALLEL = "parallel_uploads"
+
+
+def _read_upload(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_IMAGE_SIZE:
+        raise ImageTooLargeError(size)
+    return path.read_bytes()
+
+
+class EspOtaOptionsFlow(OptionsFlow):
+    """Upload a .bin for this board, or change settings shared by all boards."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer what can be done here."""
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["upload", "settings"],
+            description_placeholders={"board": self.config_entry.title},
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change how many boards may be flashed at the same time."""
+        settings = self.hass.data[DATA_SETTINGS]
+        if user_input is not None:
+            await settings.async_set_parallel_uploads(int(user_input[CONF_PARALLEL]))
+            return self.async_create_entry(data=dict(self.config_entry.options))
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_PARALLEL, default=settings.parallel_uploads
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=1,
+                        max=MAX_PARALLEL_UPLOADS,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(step_id="settings", data_schema=schema)
+
+    async def async_step_upload(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the upload form, then validate and stage the file."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"board": self.config_entry.title}
+        if user_input is not None:
+            try:
+                await self._async_stage(user_input)
+            except StagingError as err:
+                errors["base"] = err.translation_key or "unknown"
+                placeholders.update(err.translation_placeholders or {})
+            else:
+                return self.async_create_entry(data=dict(self.config_entry.options))
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_FIRMWARE): FileSelector(
+                    FileSelectorConfig(accept=".bin,application/octet-stream")
+                ),
+                vol.Optional(CONF_TARGET, default=ImageKind.APP.value): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[ImageKind.APP.value, ImageKind.FILESYSTEM.value],
+                        mode=SelectSelectorMode.LIST,
+                        translation_key="target",
+                    )
+                ),
+                vol.Optional(CONF_VERSION): TextSelector(),
+                vol.Optional(CONF_RELEASE_NOTES): TextSelector(
+                    TextSelectorConfig(multiline=True)
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="upload",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def _async_stage(self, user_input: dict[str, Any]) -> StagedFirmware:
+        file_id: str = user_input[CONF_FIRMWARE]
+
+        def read() -> tuple[bytes, str]:
+            with process_uploaded_file(self.hass, file_id) as path:
+                return _read_upload(path), path.name
+
+        try:
+            data, filename = await self.hass.async_add_executor_job(read)
+        except ImageTooLargeError as err:
+            raise staging_error(err) from err
+        return await async_stage_for_entry(
+            self.hass,
+            self.config_entry,
+            data,
+            kind=ImageKind(user_input.get(CONF_TARGET, ImageKind.APP.value)),
+            version=user_input.get(CONF_VERSION),
+            release_notes=user_input.get(CONF_RELEASE_NOTES),
+            origin="upload",
+            filename=filename,
+        )

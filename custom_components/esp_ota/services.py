@@ -1,0 +1,155 @@
+"""Actions (services) of esp_ota."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+)
+from homeassistant.exceptions import ServiceValidationError
+import homeassistant.helpers.config_validation as cv
+
+from .compat import vol
+from .confirm import async_confirm
+from .const import DOMAIN
+from .firmware import ImageKind
+from .staging import async_download, async_stage_for_entry
+
+SERVICE_STAGE_FIRMWARE: Final = "stage_firmware"
+SERVICE_CONFIRM: Final = "confirm"
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_URL: Final = "url"
+ATTR_PATH: Final = "path"
+ATTR_VERSION: Final = "version"
+ATTR_RELEASE_NOTES: Final = "release_notes"
+ATTR_TARGET: Final = "target"
+TARGET_FLASH: Final = "flash"
+TARGET_FILESYSTEM: Final = "filesystem"
+
+STAGE_FIRMWARE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Exclusive(ATTR_URL, "source"): cv.url,
+        vol.Exclusive(ATTR_PATH, "source"): cv.string,
+        vol.Optional(ATTR_VERSION): vol.All(cv.string, vol.Length(max=64)),
+        vol.Optional(ATTR_RELEASE_NOTES): vol.All(cv.string, vol.Length(max=20000)),
+        vol.Optional(ATTR_TARGET, default=TARGET_FLASH): vol.In(
+            [TARGET_FLASH, TARGET_FILESYSTEM]
+        ),
+    }
+)
+
+CONFIRM_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_VERSION): cv.string,
+    }
+)
+
+
+def _loaded_entry(hass: HomeAssistant, entry_id: str) -> ConfigEntry:
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="board_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="board_not_loaded",
+            translation_placeholders={"board": entry.title},
+        )
+    return entry
+
+
+async def _async_stage_firmware(call: ServiceCall) -> ServiceResponse:
+    """Stage an image from a URL or an allowed file path for one board."""
+    hass = call.hass
+    entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    kind = (
+        ImageKind.FILESYSTEM
+        if call.data[ATTR_TARGET] == TARGET_FILESYSTEM
+        else ImageKind.APP
+    )
+    source: Path | bytes
+    if url := call.data.get(ATTR_URL):
+        source = await async_download(hass, url)
+        origin, filename = f"url:{url}", url.rsplit("/", 1)[-1] or None
+    elif raw_path := call.data.get(ATTR_PATH):
+        source = Path(raw_path)
+        await _async_check_path(hass, source)
+        origin, filename = f"path:{raw_path}", source.name
+    else:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="source_missing"
+        )
+    staged = await async_stage_for_entry(
+        hass,
+        entry,
+        source,
+        kind=kind,
+        version=call.data.get(ATTR_VERSION),
+        release_notes=call.data.get(ATTR_RELEASE_NOTES),
+        origin=origin,
+        filename=filename,
+    )
+    return {
+        "version": staged.version,
+        "sha256": staged.sha256,
+        "md5": staged.md5,
+        "size": staged.size,
+        "chip": staged.chip.value if staged.chip else None,
+    }
+
+
+async def _async_check_path(hass: HomeAssistant, path: Path) -> None:
+    """Refuse paths outside allowlist_external_dirs (and the config folder)."""
+
+    def check() -> str | None:
+        if not hass.config.is_allowed_path(str(path)):
+            return "path_not_allowed"
+        if not path.is_file():
+            return "path_not_found"
+        return None
+
+    if problem := await hass.async_add_executor_job(check):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=problem,
+            translation_placeholders={"path": str(path)},
+        )
+
+
+async def _async_confirm(call: ServiceCall) -> ServiceResponse:
+    """Confirm a staged image in the name of the person calling."""
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    confirmed = await async_confirm(
+        call.hass, entry, call.context, call.data.get(ATTR_VERSION)
+    )
+    return {"version": confirmed.version, "sha256": confirmed.sha256}
+
+
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_STAGE_FIRMWARE,
+        _async_stage_firmware,
+        schema=STAGE_FIRMWARE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CONFIRM,
+        _async_confirm,
+        schema=CONFIRM_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )

@@ -1,0 +1,81 @@
+"""Settings that hold for the whole installation, not one board.
+
+Boards are config entries of their own, so settings shared by all of them (how
+many boards may be flashed at once) live here, in HA storage, and are edited
+from any board's options.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Final, TypedDict
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN
+
+STORAGE_KEY: Final = "esp_ota.settings"
+STORAGE_VERSION: Final = 1
+DATA_SETTINGS: HassKey[Settings] = HassKey(f"{DOMAIN}_settings")
+
+# Four uploads at once keep a typical 2.4 GHz network responsive.
+DEFAULT_PARALLEL_UPLOADS: Final = 4
+MAX_PARALLEL_UPLOADS: Final = 32
+
+
+class _SettingsData(TypedDict):
+    parallel_uploads: int
+
+
+class FleetLimiter:
+    """Let at most `limit` uploads run at once; the others wait their turn."""
+
+    def __init__(self, limit: int) -> None:
+        """Start with a limit."""
+        self.limit = limit
+        self.running = 0
+        self._changed = asyncio.Condition()
+
+    async def __aenter__(self) -> None:
+        """Wait for a free slot."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.running < self.limit)
+            self.running += 1
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Free the slot."""
+        async with self._changed:
+            self.running -= 1
+            self._changed.notify_all()
+
+    async def async_set_limit(self, limit: int) -> None:
+        """Change the limit; waiting uploads start if it grew."""
+        async with self._changed:
+            self.limit = limit
+            self._changed.notify_all()
+
+
+class Settings:
+    """Installation-wide settings of esp_ota."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Create with defaults; call async_load before use."""
+        self._store: Store[_SettingsData] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        self.fleet = FleetLimiter(DEFAULT_PARALLEL_UPLOADS)
+
+    async def async_load(self) -> None:
+        """Load the saved settings."""
+        if data := await self._store.async_load():
+            self.fleet.limit = data["parallel_uploads"]
+
+    @property
+    def parallel_uploads(self) -> int:
+        """How many boards may be flashed at once."""
+        return self.fleet.limit
+
+    async def async_set_parallel_uploads(self, limit: int) -> None:
+        """Change and save how many boards may be flashed at once."""
+        await self.fleet.async_set_limit(limit)
+        await self._store.async_save({"parallel_uploads": limit})

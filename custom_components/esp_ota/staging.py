@@ -1,0 +1,157 @@
+"""Staging firmware for a board: one path for the service, the UI and the folder.
+
+Every way of giving esp_ota an image ends here, so every image is checked the
+same way (ESP image header, chip family against the board, size, target) and
+every refusal reaches the person as the same translated message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import aiohttp
+from aiohttp import hdrs
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util.hass_dict import HassKey
+
+from .const import CONF_BOARD, DOMAIN
+from .firmware import (
+    FirmwareError,
+    FitError,
+    ImageKind,
+    TooLargeError,
+    WrongChipError,
+    family_for_board,
+)
+from .store import MAX_IMAGE_SIZE, FirmwareStore, ImageTooLargeError, StageRequest
+
+if TYPE_CHECKING:
+    from .store import StagedFirmware
+
+DATA_STORE: HassKey[FirmwareStore] = HassKey(f"{DOMAIN}_firmware_store")
+
+# A 16 MiB image over a slow link; the download never blocks anything else.
+DOWNLOAD_TIMEOUT: Final = 300
+_DOWNLOAD_CHUNK: Final = 64 * 1024
+
+
+class StagingError(HomeAssistantError):
+    """Staging was refused; the message is translated."""
+
+
+def get_store(hass: HomeAssistant) -> FirmwareStore:
+    """Return the integration's firmware store."""
+    return hass.data[DATA_STORE]
+
+
+def board_key(entry: ConfigEntry) -> str:
+    """Return the key a board's firmware and records are kept under.
+
+    The entry id: unlike the host name it survives a board added by address
+    being adopted under its mDNS name, and everything kept under it is
+    removed with the entry.
+    """
+    return entry.entry_id
+
+
+async def async_stage_for_entry(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    source: Path | bytes,
+    *,
+    kind: ImageKind = ImageKind.APP,
+    version: str | None = None,
+    release_notes: str | None = None,
+    origin: str,
+    filename: str | None = None,
+) -> StagedFirmware:
+    """Validate an image against the board of an entry and stage it."""
+    request = StageRequest(
+        board=board_key(entry),
+        kind=kind,
+        version=(version or "").strip() or None,
+        release_notes=(release_notes or "").strip() or None,
+        source=origin,
+        filename=filename,
+        board_family=family_for_board(entry.data.get(CONF_BOARD)),
+        free_space=None,
+    )
+    try:
+        return await get_store(hass).async_stage(source, request)
+    except (FirmwareError, FitError, ImageTooLargeError) as err:
+        raise staging_error(err) from err
+
+
+def staging_error(err: Exception) -> StagingError:
+    """Translate an image or fit error into a message for the person."""
+    placeholders: dict[str, str] = {"detail": str(err)}
+    if isinstance(err, WrongChipError):
+        key = "wrong_chip"
+        placeholders = {
+            "image_chip": err.image_chip.label,
+            "board_chip": err.board_chip.label,
+        }
+    elif isinstance(err, TooLargeError):
+        key = "too_large_for_board"
+        placeholders = {"size": str(err.size), "free": str(err.free)}
+    elif isinstance(err, ImageTooLargeError):
+        key = "file_too_large"
+        placeholders = {"size": str(err.size), "limit": str(MAX_IMAGE_SIZE)}
+    elif isinstance(err, FirmwareError | FitError):
+        key = f"firmware_{err.key}"
+    else:  # pragma: no cover - callers pass only the errors above
+        raise TypeError(err)
+    return StagingError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
+async def async_download(hass: HomeAssistant, url: str) -> bytes:
+    """Download an image with HA's shared session, refusing anything too big."""
+    session = async_get_clientsession(hass)
+    placeholders: dict[str, Any] = {"url": url}
+    try:
+        async with session.get(
+            url, timeout=aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
+        ) as response:
+            if response.status != 200:
+                raise StagingError(
+                    translation_domain=DOMAIN,
+                    translation_key="download_failed",
+                    translation_placeholders={
+                        **placeholders,
+                        "reason": f"HTTP {response.status}",
+                    },
+                )
+            declared = response.headers.get(hdrs.CONTENT_LENGTH, "")
+            if declared.isdigit() and int(declared) > MAX_IMAGE_SIZE:
+                raise _too_big(url)
+            data = bytearray()
+            async for chunk in response.content.iter_chunked(_DOWNLOAD_CHUNK):
+                data += chunk
+                if len(data) > MAX_IMAGE_SIZE:
+                    raise _too_big(url)
+            return bytes(data)
+    except (aiohttp.ClientError, TimeoutError) as err:
+        raise StagingError(
+            translation_domain=DOMAIN,
+            translation_key="download_failed",
+            translation_placeholders={
+                **placeholders,
+                "reason": str(err) or type(err).__name__,
+            },
+        ) from err
+
+
+def _too_big(url: str) -> StagingError:
+    return StagingError(
+        translation_domain=DOMAIN,
+        translation_key="download_too_large",
+        translation_placeholders={"url": url, "limit": str(MAX_IMAGE_SIZE)},
+    )

@@ -1,0 +1,92 @@
+"""ArduinoOTA (espota) transport: the protocol package, errors in HA's words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+
+from .const import DOMAIN
+from .espota import (
+    AuthenticationError,
+    BoardNotRespondingError,
+    BoardRefusedError,
+    Command,
+    ConnectBackTimeoutError,
+    EspOtaError,
+    ImageRejectedError,
+    Timeouts,
+    TransferError,
+    TransferTimeoutError,
+    upload,
+)
+from .firmware import ImageKind
+
+if TYPE_CHECKING:
+    from .board import EspOtaConfigEntry
+    from .install import ProgressCallback
+
+# espota.py's waits, but 3 invitations instead of 10: an update card should say
+# "not responding" within half a minute, not after 100 s. Tests shorten them.
+TIMEOUTS = Timeouts(invitation_attempts=3)
+
+
+class EspotaTransport:
+    """Send images to one board over ArduinoOTA."""
+
+    def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+        """Bind to a board's config entry."""
+        self._hass = hass
+        self._entry = entry
+
+    async def async_upload(
+        self, data: bytes, kind: ImageKind, progress: ProgressCallback
+    ) -> None:
+        """Flash the image; raise a translated error the person can act on."""
+        board = self._entry.runtime_data
+        command = Command.FILESYSTEM if kind is ImageKind.FILESYSTEM else Command.FLASH
+        try:
+            await upload(
+                board.host,
+                board.port,
+                data,
+                password=board.password,
+                command=command,
+                progress=progress,
+                timeouts=TIMEOUTS,
+            )
+        except AuthenticationError as err:
+            self._entry.async_start_reauth(self._hass)
+            raise self._error("authentication_failed") from err
+        except BoardNotRespondingError as err:
+            raise self._error(
+                "board_not_responding", host=board.host, port=board.port
+            ) from err
+        except BoardRefusedError as err:
+            raise self._error("board_refused", reason=err.reason) from err
+        except ConnectBackTimeoutError as err:
+            raise self._error("board_never_connected") from err
+        except TransferTimeoutError as err:
+            raise self._error("transfer_timeout", **_how_far(err)) from err
+        except TransferError as err:
+            raise self._error("transfer_failed", **_how_far(err)) from err
+        except ImageRejectedError as err:
+            raise self._error("image_rejected", message=err.board_message) from err
+        except EspOtaError as err:
+            raise self._error("upload_failed", error=str(err)) from err
+
+    def _error(self, key: str, **placeholders: object) -> HomeAssistantError:
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={
+                "board": self._entry.title,
+                **{k: str(v) for k, v in placeholders.items()},
+            },
+        )
+
+
+def _how_far(err: TransferError) -> dict[str, object]:
+    percent = err.sent * 100 // err.total if err.total else 0
+    return {"sent": err.sent, "total": err.total, "percent": percent}

@@ -1,0 +1,177 @@
+"""Firmware update entity: one per board, on the dashboard's update card."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from homeassistant.components.update import (
+    UpdateDeviceClass,
+    UpdateEntity,
+    UpdateEntityFeature,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .board import EspOtaConfigEntry
+from .const import DOMAIN
+from .entity import EspOtaEntity
+from .firmware import ImageKind
+from .install import Transport, async_install
+from .ledger import DATA_LEDGER
+from .staging import board_key, get_store
+from .store import StagedFirmware
+from .transport_espota import EspotaTransport
+
+# Installs are serialised per board by a lock and across boards by the fleet
+# limit, not by the entity platform.
+PARALLEL_UPDATES = 0
+RELEASE_SUMMARY_LENGTH: Final = 255
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add the board's firmware update entity."""
+    async_add_entities([EspOtaUpdateEntity(hass, entry, EspotaTransport(hass, entry))])
+
+
+class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
+    """Staged firmware for one board, installed when a person says so."""
+
+    _attr_device_class = UpdateDeviceClass.FIRMWARE
+    _attr_translation_key = "firmware"
+
+    def __init__(
+        self, hass: HomeAssistant, entry: EspOtaConfigEntry, transport: Transport
+    ) -> None:
+        """Create the entity for one board."""
+        super().__init__(entry.runtime_data, "firmware")
+        self._entry = entry
+        self._transport = transport
+        self._last_percent: int | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Follow staged firmware as well as the board."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            get_store(self.hass).async_add_listener(
+                board_key(self._entry), self._handle_board_update
+            )
+        )
+
+    @property
+    def _staged(self) -> list[StagedFirmware]:
+        return get_store(self.hass).images(board_key(self._entry), ImageKind.APP)
+
+    @property
+    def supported_features(self) -> UpdateEntityFeature:
+        """Pick a specific version only when there is more than one to pick."""
+        features = (
+            UpdateEntityFeature.INSTALL
+            | UpdateEntityFeature.PROGRESS
+            | UpdateEntityFeature.RELEASE_NOTES
+        )
+        if len(self._staged) > 1:
+            features |= UpdateEntityFeature.SPECIFIC_VERSION
+        return features
+
+    @property
+    def installed_version(self) -> str | None:
+        """The version the board announces, else the last one esp_ota flashed."""
+        if self.board.version is not None:
+            return self.board.version
+        installed = self.hass.data[DATA_LEDGER].installed(board_key(self._entry))
+        return installed.version if installed else None
+
+    @property
+    def latest_version(self) -> str | None:
+        """The newest staged firmware's version."""
+        staged = self._staged
+        return staged[0].version if staged else self.installed_version
+
+    @property
+    def title(self) -> str | None:
+        """Name of the firmware: the project name from the image, if it has one."""
+        staged = self._staged
+        return staged[0].project if staged else None
+
+    @property
+    def release_summary(self) -> str | None:
+        """The first lines of the staged firmware's release notes."""
+        staged = self._staged
+        if not staged or not staged[0].release_notes:
+            return None
+        return staged[0].release_notes[:RELEASE_SUMMARY_LENGTH]
+
+    async def async_release_notes(self) -> str | None:
+        """Release notes and facts of the newest staged image."""
+        staged = self._staged
+        if not staged:
+            return None
+        image = staged[0]
+        facts = [
+            f"- Chip: {image.chip.value if image.chip else 'unknown'}",
+            f"- Size: {image.size} bytes",
+            f"- SHA-256: `{image.sha256}`",
+            f"- Staged: {image.staged_at} from {image.source}",
+        ]
+        notes = image.release_notes or ""
+        return f"{notes}\n\n" + "\n".join(facts) if notes else "\n".join(facts)
+
+    async def async_install(
+        self, version: str | None, backup: bool, **kwargs: Any
+    ) -> None:
+        """Flash the chosen staged image, if every rule allows it."""
+        staged = self._pick(version)
+        self._attr_in_progress = True
+        self._attr_update_percentage = None
+        self._last_percent = None
+        self.async_write_ha_state()
+        try:
+            await async_install(
+                self.hass,
+                self._entry,
+                staged,
+                context=self._context,
+                transport=self._transport,
+                progress=self._async_progress,
+                on_started=self._async_started,
+            )
+        finally:
+            self._attr_in_progress = False
+            self._attr_update_percentage = None
+
+    def _pick(self, version: str | None) -> StagedFirmware:
+        staged = self._staged
+        if not staged:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="nothing_staged",
+                translation_placeholders={"board": self._entry.title},
+            )
+        if version is None:
+            return staged[0]
+        for image in staged:
+            if image.version == version:
+                return image
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="version_not_staged",
+            translation_placeholders={"board": self._entry.title, "version": version},
+        )
+
+    @callback
+    def _async_started(self) -> None:
+        self._async_progress(0, 1)
+
+    @callback
+    def _async_progress(self, sent: int, total: int) -> None:
+        """Show progress in whole-percent steps (no state write per packet)."""
+        percent = sent * 100 // total if total else 0
+        if percent != self._last_percent:
+            self._last_percent = percent
+            self._attr_update_percentage = percent
+            self.async_write_ha_state()

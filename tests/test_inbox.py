@@ -1,0 +1,107 @@
+"""The watched folder: images dropped into a board's inbox get staged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.persistent_notification import (
+    _async_get_or_create_notifications,
+)
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.esp_ota.firmware import ImageKind
+from custom_components.esp_ota.inbox import SCAN_INTERVAL
+from custom_components.esp_ota.staging import get_store
+from tools.esp_images import build_esp32_app, build_filesystem_image
+
+from .conftest import HOSTNAME
+
+
+@pytest.fixture
+def inbox(config_dir: Path, init_integration: MockConfigEntry) -> Path:
+    """Return the board's inbox folder, which set-up created."""
+    path = config_dir / "esp_ota" / "inbox" / HOSTNAME
+    assert path.is_dir()
+    return path
+
+
+async def _scan(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.tick(SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_dropped_image_is_staged_once_it_stops_changing(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    (inbox / "1.5.0.bin").write_bytes(build_esp32_app(with_descriptor=False))
+    (inbox / "1.5.0.md").write_text("Waters the roses too.")
+    store = get_store(hass)
+
+    await _scan(hass, freezer)  # first sight: maybe still being copied
+    assert store.latest(init_integration.entry_id) is None
+
+    await _scan(hass, freezer)  # unchanged since: take it
+    staged = store.latest(init_integration.entry_id)
+    assert staged is not None
+    assert staged.version == "1.5.0"
+    assert staged.release_notes == "Waters the roses too."
+    assert staged.source == "folder:1.5.0.bin"
+    assert sorted(inbox.iterdir()) == []
+
+
+async def test_a_file_still_growing_is_not_taken(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    image = build_esp32_app()
+    target = inbox / "garden.bin"
+    target.write_bytes(image[:1000])
+    await _scan(hass, freezer)
+    target.write_bytes(image[:5000])
+    await _scan(hass, freezer)
+    assert get_store(hass).latest(init_integration.entry_id) is None
+    target.write_bytes(image)
+    await _scan(hass, freezer)
+    await _scan(hass, freezer)
+    assert get_store(hass).latest(init_integration.entry_id) is not None
+
+
+async def test_filesystem_images_are_recognised_by_name(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    (inbox / "littlefs.bin").write_bytes(build_filesystem_image())
+    await _scan(hass, freezer)
+    await _scan(hass, freezer)
+    store = get_store(hass)
+    assert store.latest(init_integration.entry_id, ImageKind.FILESYSTEM) is not None
+
+
+async def test_refused_image_is_renamed_and_the_person_is_told_why(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    (inbox / "s3.bin").write_bytes(build_esp32_app(chip="esp32s3"))
+    await _scan(hass, freezer)
+    await _scan(hass, freezer)
+
+    assert get_store(hass).latest(init_integration.entry_id) is None
+    assert [p.name for p in inbox.iterdir()] == ["s3.bin.rejected"]
+    texts = [n["message"] for n in _async_get_or_create_notifications(hass).values()]
+    assert any("ESP32-S3" in text and "s3.bin" in text for text in texts)

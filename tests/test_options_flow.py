@@ -1,0 +1,139 @@
+"""Staging firmware by uploading a .bin in the board's options (the UI path)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.esp_ota.firmware import ImageKind
+from custom_components.esp_ota.settings import DATA_SETTINGS, Settings
+from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import MAX_IMAGE_SIZE
+from tools.esp_images import build_esp32_app, build_filesystem_image
+
+
+async def _upload(hass_client: ClientSessionGenerator, name: str, data: bytes) -> str:
+    """Upload a file the way the frontend's file selector does."""
+    client = await hass_client()
+    form = aiohttp.FormData()
+    form.add_field("file", data, filename=name, content_type="application/octet-stream")
+    response = await client.post("/api/file_upload", data=form)
+    assert response.status == 200
+    file_id: str = (await response.json())["file_id"]
+    return file_id
+
+
+async def _submit(
+    hass: HomeAssistant, entry: MockConfigEntry, **user_input: object
+) -> dict[str, object]:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "upload"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "upload"
+    return dict(
+        await hass.config_entries.options.async_configure(result["flow_id"], user_input)
+    )
+
+
+async def test_uploaded_image_is_staged_with_version_and_notes(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    file_id = await _upload(
+        hass_client, "garden.bin", build_esp32_app(with_descriptor=False)
+    )
+    result = await _submit(
+        hass,
+        init_integration,
+        firmware=file_id,
+        version="1.6.0",
+        release_notes="Quieter valve.",
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    staged = get_store(hass).latest(init_integration.entry_id)
+    assert staged is not None
+    assert (staged.version, staged.release_notes) == ("1.6.0", "Quieter valve.")
+    assert (staged.source, staged.filename) == ("upload", "garden.bin")
+    # The options of the entry are left as they were.
+    assert init_integration.options == {}
+
+
+async def test_uploaded_filesystem_image_is_staged_for_the_filesystem(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    file_id = await _upload(hass_client, "littlefs.bin", build_filesystem_image())
+    result = await _submit(
+        hass, init_integration, firmware=file_id, target="filesystem"
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    store = get_store(hass)
+    assert store.latest(init_integration.entry_id, ImageKind.FILESYSTEM) is not None
+
+
+async def test_wrong_chip_upload_shows_the_reason_on_the_form(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    file_id = await _upload(hass_client, "s3.bin", build_esp32_app(chip="esp32s3"))
+    result = await _submit(hass, init_integration, firmware=file_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "wrong_chip"}
+    assert result["description_placeholders"] == {
+        "board": init_integration.title,
+        "image_chip": "ESP32-S3",
+        "board_chip": "ESP32",
+    }
+    assert get_store(hass).latest(init_integration.entry_id) is None
+
+
+async def test_upload_that_is_not_an_image_is_refused(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    file_id = await _upload(hass_client, "notes.bin", b"hello, world")
+    result = await _submit(hass, init_integration, firmware=file_id)
+    assert result["errors"] == {"base": "firmware_not_an_esp_image"}
+
+
+async def test_upload_larger_than_any_flash_is_refused(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    file_id = await _upload(hass_client, "huge.bin", b"\xe9" * (MAX_IMAGE_SIZE + 1))
+    result = await _submit(hass, init_integration, firmware=file_id)
+    assert result["errors"] == {"base": "file_too_large"}
+
+
+async def test_fleet_limit_is_set_in_the_settings_and_kept(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    assert result["step_id"] == "settings"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"parallel_uploads": 2}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert hass.data[DATA_SETTINGS].parallel_uploads == 2
+
+    # After a restart the limit is what the person set.
+    restarted = Settings(hass)
+    await restarted.async_load()
+    assert restarted.parallel_uploads == 2
+    assert hass_storage["esp_ota.settings"]["data"] == {"parallel_uploads": 2}

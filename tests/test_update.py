@@ -1,0 +1,237 @@
+"""The firmware update entity, installing through the emulated board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.update import (
+    ATTR_IN_PROGRESS,
+    ATTR_INSTALLED_VERSION,
+    ATTR_LATEST_VERSION,
+    ATTR_RELEASE_SUMMARY,
+    ATTR_TITLE,
+    ATTR_UPDATE_PERCENTAGE,
+    UpdateEntityFeature,
+)
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    ATTR_SUPPORTED_FEATURES,
+    STATE_OFF,
+    STATE_ON,
+)
+from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
+import pytest
+
+from custom_components.esp_ota.const import DOMAIN
+from tools.esp_emulator import Core
+from tools.esp_images import build_esp32_app, build_esp8266_app
+
+from .conftest import BoardFactory, EmulatedBoard
+
+
+async def stage(
+    hass: HomeAssistant, board: EmulatedBoard, image: bytes, **data: Any
+) -> None:
+    """Stage an image for a board the way a person would, from a file."""
+    folder = hass.config.path("builds")
+    hass.config.allowlist_external_dirs = {folder}
+
+    def write() -> str:
+        import os
+
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{len(os.listdir(folder))}.bin")
+        with open(path, "wb") as file:
+            file.write(image)
+        return path
+
+    path = await hass.async_add_executor_job(write)
+    await hass.services.async_call(
+        DOMAIN,
+        "stage_firmware",
+        {"config_entry_id": board.entry.entry_id, "path": path, **data},
+        blocking=True,
+    )
+
+
+async def install(
+    hass: HomeAssistant, board: EmulatedBoard, context: Context | None, **data: Any
+) -> None:
+    """Press Install (with a person's context) or run it from an automation."""
+    await hass.services.async_call(
+        "update",
+        "install",
+        {ATTR_ENTITY_ID: board.update_entity, **data},
+        blocking=True,
+        context=context,
+    )
+
+
+@pytest.fixture
+def person(hass_admin_user: Any) -> Context:
+    """Return the context of a call a logged-in person makes from the UI."""
+    return Context(user_id=hass_admin_user.id)
+
+
+async def test_entity_shows_installed_and_staged_versions_with_notes(
+    hass: HomeAssistant, add_board: BoardFactory, entity_registry: er.EntityRegistry
+) -> None:
+    board = await add_board()
+    state = hass.states.get(board.update_entity)
+    assert state.state == STATE_OFF
+    assert state.attributes[ATTR_INSTALLED_VERSION] == "1.0.0"
+    assert state.attributes[ATTR_LATEST_VERSION] == "1.0.0"
+    # Home Assistant puts update entities in the configuration category.
+    assert entity_registry.async_get(board.update_entity).entity_category == "config"
+
+    await stage(
+        hass,
+        board,
+        build_esp32_app(version="1.1.0", project_name="garden-valve"),
+        release_notes="Closes the valve on power loss.\nAnd more.",
+    )
+    state = hass.states.get(board.update_entity)
+    assert state.state == STATE_ON
+    assert state.attributes[ATTR_LATEST_VERSION] == "1.1.0"
+    assert state.attributes[ATTR_TITLE] == "garden-valve"
+    assert state.attributes[ATTR_RELEASE_SUMMARY].startswith("Closes the valve")
+    assert state.attributes["device_class"] == "firmware"
+    features = UpdateEntityFeature(state.attributes[ATTR_SUPPORTED_FEATURES])
+    assert UpdateEntityFeature.PROGRESS in features
+    assert UpdateEntityFeature.RELEASE_NOTES in features
+    assert UpdateEntityFeature.SPECIFIC_VERSION not in features
+
+
+async def test_release_notes_carry_the_notes_and_the_image_facts(
+    hass: HomeAssistant, add_board: BoardFactory, hass_ws_client: Any
+) -> None:
+    board = await add_board()
+    await stage(hass, board, build_esp32_app(version="1.1.0"), release_notes="Fixes")
+    client = await hass_ws_client(hass)
+    await client.send_json(
+        {"id": 1, "type": "update/release_notes", "entity_id": board.update_entity}
+    )
+    result = await client.receive_json()
+    assert result["success"]
+    assert result["result"].startswith("Fixes")
+    assert "Chip: esp32" in result["result"]
+    assert "SHA-256" in result["result"]
+
+
+async def test_install_from_the_ui_flashes_with_live_progress_and_shows_the_new_version(
+    hass: HomeAssistant, add_board: BoardFactory, person: Context
+) -> None:
+    board = await add_board(flash_speed=2_000_000)
+    image = build_esp32_app(version="1.1.0", size=256 * 1024)
+    await stage(hass, board, image)
+
+    seen: list[tuple[bool, Any]] = []
+
+    @callback
+    def record(event: Event[Any]) -> None:
+        new = event.data["new_state"]
+        seen.append(
+            (new.attributes[ATTR_IN_PROGRESS], new.attributes[ATTR_UPDATE_PERCENTAGE])
+        )
+
+    unsub = async_track_state_change_event(hass, board.update_entity, record)
+    await install(hass, board, person)
+    unsub()
+
+    assert board.emulator.received_images == [image]
+    percentages = [p for in_progress, p in seen if in_progress and p is not None]
+    assert percentages == sorted(percentages)
+    assert any(0 < p < 100 for p in percentages)
+    assert percentages[-1] == 100
+    state = hass.states.get(board.update_entity)
+    assert state.attributes[ATTR_IN_PROGRESS] is False
+    assert state.attributes[ATTR_UPDATE_PERCENTAGE] is None
+    assert state.attributes[ATTR_INSTALLED_VERSION] == "1.1.0"
+    assert state.state == STATE_OFF
+
+
+async def test_a_board_without_a_version_key_shows_the_version_esp_ota_flashed(
+    hass: HomeAssistant, add_board: BoardFactory, person: Context
+) -> None:
+    board = await add_board(announce_version=False)
+    assert (
+        hass.states.get(board.update_entity).attributes[ATTR_INSTALLED_VERSION] is None
+    )
+    await stage(hass, board, build_esp32_app(version="2.0.0"))
+    await install(hass, board, person)
+    state = hass.states.get(board.update_entity)
+    assert state.attributes[ATTR_INSTALLED_VERSION] == "2.0.0"
+    assert state.state == STATE_OFF
+
+
+async def test_a_specific_staged_version_can_be_installed(
+    hass: HomeAssistant, add_board: BoardFactory, person: Context
+) -> None:
+    board = await add_board()
+    older = build_esp32_app(version="1.1.0", seed=1)
+    await stage(hass, board, older)
+    await stage(hass, board, build_esp32_app(version="1.2.0", seed=2))
+    features = UpdateEntityFeature(
+        hass.states.get(board.update_entity).attributes[ATTR_SUPPORTED_FEATURES]
+    )
+    assert UpdateEntityFeature.SPECIFIC_VERSION in features
+
+    with pytest.raises(HomeAssistantError) as err:
+        await install(hass, board, person, version="9.9.9")
+    assert err.value.translation_key == "version_not_staged"
+
+    await install(hass, board, person, version="1.1.0")
+    assert board.emulator.received_images == [older]
+    assert (
+        hass.states.get(board.update_entity).attributes[ATTR_INSTALLED_VERSION]
+        == "1.1.0"
+    )
+
+
+async def test_skipping_a_version_hides_it_until_a_newer_one_is_staged(
+    hass: HomeAssistant, add_board: BoardFactory
+) -> None:
+    board = await add_board()
+    await stage(hass, board, build_esp32_app(version="1.1.0"))
+    await hass.services.async_call(
+        "update", "skip", {ATTR_ENTITY_ID: board.update_entity}, blocking=True
+    )
+    assert hass.states.get(board.update_entity).state == STATE_OFF
+    await stage(hass, board, build_esp32_app(version="1.2.0", seed=5))
+    assert hass.states.get(board.update_entity).state == STATE_ON
+
+
+async def test_an_esp8266_board_is_flashed_too(
+    hass: HomeAssistant, add_board: BoardFactory, person: Context
+) -> None:
+    board = await add_board(
+        "esp8266-porch",
+        board="ESP8266_NODEMCU_ESP12E",
+        core=Core.ESP8266,
+        password="s3cret",
+        version_for_image=lambda image: "porch-2",
+    )
+    image = build_esp8266_app()
+    await stage(hass, board, image, version="porch-2")
+    await install(hass, board, person)
+    assert board.emulator.received_images == [image]
+    assert (
+        hass.states.get(board.update_entity).attributes[ATTR_INSTALLED_VERSION]
+        == "porch-2"
+    )
+
+
+async def test_install_with_nothing_staged_is_refused(
+    hass: HomeAssistant, add_board: BoardFactory, person: Context
+) -> None:
+    board = await add_board(announce_version=False)
+    with pytest.raises(HomeAssistantError):
+        await install(hass, board, person)
+    entity = hass.data["update"].get_entity(board.update_entity)
+    with pytest.raises(HomeAssistantError) as err:
+        await entity.async_install(None, False)
+    assert err.value.translation_key == "nothing_staged"
+    assert board.emulator.invitations == []
