@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
 from unittest.mock import MagicMock
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.esp_ota.const import DOMAIN
+from tools.esp_images import build_esp32_app
 
-from .conftest import ENTRY_DATA, HOSTNAME
+from .conftest import ENTRY_DATA, HOSTNAME, BoardFactory
 from .test_presence import announce
+from .test_update import install
 
 
 @pytest.fixture
@@ -68,5 +72,38 @@ async def test_diagnostics_show_the_board_with_its_password_redacted(
             "last_seen": last_seen.isoformat(),
             "has_password": True,
             "txt": {"board": "esp32", "version": "1.2.3", "password": "**REDACTED**"},
+            "updates_allowed": True,
+            "installing": False,
         },
+        "firmware": [],
+        "confirmation": None,
+        "installed": None,
     }
+
+
+async def test_diagnostics_show_staged_firmware_and_records_without_secrets(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    add_board: BoardFactory,
+    hass_admin_user: Any,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    board = await add_board()
+    url = "https://user:token@ci.example/fw.bin?key=abc"
+    aioclient_mock.get(url, content=build_esp32_app(version="1.1.0"))
+    await hass.services.async_call(
+        DOMAIN,
+        "stage_firmware",
+        {"config_entry_id": board.entry.entry_id, "url": url},
+        blocking=True,
+    )
+    await install(hass, board, Context(user_id=hass_admin_user.id))
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, board.entry)
+
+    assert "token" not in str(diagnostics)
+    assert hass_admin_user.id not in str(diagnostics)
+    [image] = diagnostics["firmware"]
+    assert (image["version"], image["source"], image["kind"]) == ("1.1.0", "url", "app")
+    assert diagnostics["confirmation"]["sha256"] == image["sha256"]
+    assert diagnostics["installed"]["version"] == "1.1.0"

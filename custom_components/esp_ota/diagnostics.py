@@ -1,7 +1,8 @@
-"""Diagnostics for an esp_ota board: entry data (password redacted) and runtime."""
+"""Diagnostics for an esp_ota board: entry, runtime, staged firmware, records."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -9,6 +10,8 @@ from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
 from .board import EspOtaConfigEntry
+from .ledger import DATA_LEDGER
+from .staging import board_key, get_store
 
 TO_REDACT = {CONF_PASSWORD}
 
@@ -18,6 +21,8 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return what we know about the board, without its password."""
     board = entry.runtime_data
+    key = board_key(entry)
+    ledger = hass.data[DATA_LEDGER]
     return {
         "entry": {
             "title": entry.title,
@@ -37,5 +42,32 @@ async def async_get_config_entry_diagnostics(
             # Sketches may put anything in their TXT record; redact a password
             # that a careless sketch might publish there too.
             "txt": async_redact_data(dict(board.txt), TO_REDACT),
+            "updates_allowed": board.updates_allowed,
+            "installing": board.install_lock.locked(),
         },
+        "firmware": [
+            {
+                "version": image.version,
+                "kind": image.kind.value,
+                "chip": image.chip.value if image.chip else None,
+                "size": image.size,
+                "sha256": image.sha256,
+                # Only the kind of source: a URL may carry credentials or tokens.
+                "source": image.source.split(":", 1)[0],
+                "staged_at": image.staged_at,
+            }
+            for image in get_store(hass).images(key)
+        ],
+        "confirmation": (
+            {
+                "version": confirmation.version,
+                "sha256": confirmation.sha256,
+                "confirmed_at": confirmation.confirmed_at,
+            }
+            if (confirmation := ledger.confirmation(key))
+            else None
+        ),
+        "installed": asdict(installed)
+        if (installed := ledger.installed(key))
+        else None,
     }
