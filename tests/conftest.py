@@ -22,10 +22,10 @@ from typing import Any
 from unittest.mock import MagicMock, patch
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 from custom_components.esp_ota.board import EspOtaBoard
 from custom_components.esp_ota.const import (
@@ -36,9 +36,10 @@ from custom_components.esp_ota.const import (
     DOMAIN,
     TRANSPORT_ESPOTA,
 )
-from custom_components.esp_ota.espota import Timeouts
 from custom_components.esp_ota.presence import DATA_PRESENCE, EspOtaPresence
 from tools.esp_emulator import BoardConfig, BoardEmulator
+
+from .espota.conftest import FAST as FAST_TIMEOUTS
 
 HOSTNAME = "esp32-garden"
 SERVICE_NAME = f"{HOSTNAME}.{ARDUINO_SERVICE_TYPE}"
@@ -152,16 +153,10 @@ async def init_integration(
     return mock_config_entry
 
 
-# Short but generous: the emulator answers in milliseconds; these only bound
-# how long a failing test waits.
-FAST_TIMEOUTS = Timeouts(
-    invitation=0.5,
-    invitation_attempts=2,
-    auth=1.0,
-    connect_back=1.0,
-    ack=1.0,
-    result=2.0,
-)
+@pytest.fixture
+def person(hass_admin_user: MockUser) -> Context:
+    """Return the context of a call a logged-in person makes from the UI."""
+    return Context(user_id=hass_admin_user.id)
 
 
 @pytest.fixture

@@ -24,12 +24,6 @@ from .test_update import install, stage
 AUTOMATION = Context()  # what an automation's or script's call carries: no user
 
 
-@pytest.fixture
-def person(hass_admin_user: Any) -> Context:
-    """Return the context of a call a logged-in person makes from the UI."""
-    return Context(user_id=hass_admin_user.id)
-
-
 async def test_automation_install_without_confirmation_is_refused_with_a_repair(
     hass: HomeAssistant, add_board: BoardFactory, issue_registry: ir.IssueRegistry
 ) -> None:

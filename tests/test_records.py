@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -15,12 +14,6 @@ from tools.esp_images import build_esp32_app
 
 from .conftest import BoardFactory
 from .test_update import install, stage
-
-
-@pytest.fixture
-def person(hass_admin_user: Any) -> Context:
-    """Return the context of a call a logged-in person makes from the UI."""
-    return Context(user_id=hass_admin_user.id)
 
 
 async def test_confirmations_and_installs_survive_a_restart(

@@ -70,12 +70,6 @@ async def install(
     )
 
 
-@pytest.fixture
-def person(hass_admin_user: Any) -> Context:
-    """Return the context of a call a logged-in person makes from the UI."""
-    return Context(user_id=hass_admin_user.id)
-
-
 async def test_entity_shows_installed_and_staged_versions_with_notes(
     hass: HomeAssistant, add_board: BoardFactory, entity_registry: er.EntityRegistry
 ) -> None:
