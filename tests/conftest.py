@@ -40,6 +40,9 @@ from custom_components.esp_ota.espota import Timeouts
 from custom_components.esp_ota.presence import DATA_PRESENCE, EspOtaPresence
 from tools.esp_emulator import BoardConfig, BoardEmulator
 
+# Web updater boards (add_web_board, web_emulator, fast_web_timeouts).
+from .web_board import add_web_board, fast_web_timeouts, web_emulator  # noqa: F401
+
 HOSTNAME = "esp32-garden"
 SERVICE_NAME = f"{HOSTNAME}.{ARDUINO_SERVICE_TYPE}"
 HOST = "192.168.1.50"
