@@ -161,15 +161,15 @@ async def test_an_interrupted_upload_fails_cleanly_and_the_retry_works(
 
 
 async def test_a_board_that_never_answers_again_raises_the_repair_issue(
-    hass: HomeAssistant, add_web_board: WebBoardFactory, person: Context
+    hass: HomeAssistant,
+    add_web_board: WebBoardFactory,
+    person: Context,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     board = await add_web_board(reboot_delay=3600.0)
     await stage(hass, board, build_esp8266_app(), version="2")
-    with (
-        pytest.MonkeyPatch.context() as patcher,
-        pytest.raises(HomeAssistantError) as err,
-    ):
-        patcher.setattr("custom_components.esp_ota.install.COMEBACK_TIMEOUT", 0.3)
+    monkeypatch.setattr("custom_components.esp_ota.install.COMEBACK_TIMEOUT", 0.3)
+    with pytest.raises(HomeAssistantError) as err:
         await install(hass, board, person)
     assert err.value.translation_key == "board_did_not_return"
     assert ir.async_get(hass).async_get_issue(

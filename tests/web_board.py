@@ -42,7 +42,10 @@ def fast_web_timeouts() -> Generator[None]:
         patch(f"{transport}.REBOOT_GRACE", 0.0),
         patch(f"{transport}.POLL_FIRST", 0.01),
         patch(f"{transport}.POLL_MAX", 0.05),
-        patch("custom_components.esp_ota.config_flow_web.PROBE_TIMEOUTS", FAST_WEB_TIMEOUTS),
+        patch(
+            "custom_components.esp_ota.config_flow_web.PROBE_TIMEOUTS",
+            FAST_WEB_TIMEOUTS,
+        ),
         patch("custom_components.esp_ota.install.COMEBACK_TIMEOUT", 5.0),
     ):
         yield
@@ -81,8 +84,13 @@ def web_entry_data(
 
 
 @pytest.fixture
-async def web_emulator(socket_enabled: None) -> AsyncIterator[WebUpdaterEmulator]:
-    """Start one emulated web updater board (ESP8266, no credentials)."""
+async def web_emulator(
+    hass: HomeAssistant, socket_enabled: None
+) -> AsyncIterator[WebUpdaterEmulator]:
+    """Start one emulated web updater board (ESP8266, no credentials).
+
+    Requests ``hass`` so the emulator runs on Home Assistant's test loop.
+    """
     emulator = WebUpdaterEmulator(WebUpdaterConfig())
     await emulator.start()
     yield emulator

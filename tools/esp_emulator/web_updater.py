@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass, field
 from typing import Final
@@ -105,7 +105,7 @@ class WebUpdaterEmulator:
 
     async def start(self, port: int = 0) -> None:
         """Listen on 127.0.0.1."""
-        app = web.Application()
+        app = web.Application(middlewares=[self._record])
         app.router.add_get(self.config.path, self._handle_get)
         app.router.add_post(self.config.path, self._handle_post)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -123,6 +123,16 @@ class WebUpdaterEmulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    @web.middleware
+    async def _record(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        """Log every request, also those to paths the sketch does not serve."""
+        self.requests.append((request.method, request.path))
+        return await handler(request)
 
     def _authenticated(self, request: web.Request) -> bool:
         """WebServer::authenticate() for Basic (the cores also take Digest)."""
@@ -145,7 +155,6 @@ class WebUpdaterEmulator:
             raise web.HTTPServiceUnavailable
 
     async def _handle_get(self, request: web.Request) -> web.StreamResponse:
-        self.requests.append((request.method, request.path))
         self._drop_if_rebooting(request)
         if not self._authenticated(request):
             return self._challenge()
@@ -166,7 +175,6 @@ class WebUpdaterEmulator:
         return request.headers.get("Origin") == f"http://{request.headers.get('Host')}"
 
     async def _handle_post(self, request: web.Request) -> web.StreamResponse:
-        self.requests.append((request.method, request.path))
         self._drop_if_rebooting(request)
         authenticated = self._authenticated(request)
         origin_ok = self._origin_ok(request)
