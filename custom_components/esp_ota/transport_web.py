@@ -19,9 +19,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from . import install
 from .const import CONF_PATH, DEFAULT_WEB_PATH, DOMAIN
 from .firmware import ImageKind
-from .install import COMEBACK_TIMEOUT
 from .webupdate import (
     BoardErrorReason,
     BoardUpdateError,
@@ -135,7 +135,7 @@ class WebTransport:
         """Poll the form page until the rebooted board answers (bounded)."""
         delay = POLL_FIRST
         try:
-            async with asyncio.timeout(COMEBACK_TIMEOUT):
+            async with asyncio.timeout(install.COMEBACK_TIMEOUT):
                 await asyncio.sleep(REBOOT_GRACE)
                 while not await client.is_up():
                     await asyncio.sleep(delay)

@@ -160,37 +160,38 @@ class WebUpdater:
         sent = 0
         loop = asyncio.get_running_loop()
 
-        async with asyncio.timeout(self._timeouts.stall) as deadline:
+        try:
+            async with asyncio.timeout(self._timeouts.stall) as deadline:
 
-            async def body() -> AsyncIterator[bytes | memoryview]:
-                nonlocal sent
-                view = memoryview(data)
-                yield head
-                for start in range(0, total, CHUNK_SIZE):
-                    piece = view[start : start + CHUNK_SIZE]
-                    yield piece
-                    # Resumed: aiohttp wrote (and drained) the slice.
-                    sent += len(piece)
-                    deadline.reschedule(loop.time() + self._timeouts.stall)
-                    if progress is not None:
-                        progress(sent, total)
-                yield tail
-                deadline.reschedule(loop.time() + self._timeouts.answer)
+                async def body() -> AsyncIterator[bytes | memoryview]:
+                    nonlocal sent
+                    view = memoryview(data)
+                    yield head
+                    for start in range(0, total, CHUNK_SIZE):
+                        piece = view[start : start + CHUNK_SIZE]
+                        yield piece
+                        # Resumed: aiohttp wrote (and drained) the slice.
+                        sent += len(piece)
+                        deadline.reschedule(loop.time() + self._timeouts.stall)
+                        if progress is not None:
+                            progress(sent, total)
+                    yield tail
+                    deadline.reschedule(loop.time() + self._timeouts.answer)
 
-            headers = {
-                "Content-Type": f"multipart/form-data; boundary={boundary}",
-                "Content-Length": str(len(head) + total + len(tail)),
-                "Host": self._host_header,
-                "Origin": f"http://{self._host_header}",
-            }
-            try:
-                await self._post(body(), headers)
-            except TimeoutError as err:
-                msg = f"upload stalled after {sent} of {total} bytes"
-                raise WebTimeoutError(msg) from err
-            except aiohttp.ClientError as err:
-                _LOGGER.debug("Upload to %s broke off: %r", self._url, err)
-                raise UploadInterruptedError(sent, total) from err
+                headers = {
+                    "Content-Type": f"multipart/form-data; boundary={boundary}",
+                    "Content-Length": str(len(head) + total + len(tail)),
+                    "Host": self._host_header,
+                    "Origin": f"http://{self._host_header}",
+                }
+                try:
+                    await self._post(body(), headers)
+                except aiohttp.ClientError as err:
+                    _LOGGER.debug("Upload to %s broke off: %r", self._url, err)
+                    raise UploadInterruptedError(sent, total) from err
+        except TimeoutError as err:
+            msg = f"upload stalled after {sent} of {total} bytes"
+            raise WebTimeoutError(msg) from err
 
     async def _post(
         self, body: AsyncIterator[bytes | memoryview], headers: dict[str, str]
