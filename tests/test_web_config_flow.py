@@ -308,3 +308,16 @@ async def test_reauth_of_a_web_board_checks_and_stores_new_credentials(
     assert result["reason"] == "reauth_successful"
     assert board.entry.data[CONF_PASSWORD] == "new"
     assert board.entry.data[CONF_TRANSPORT] == TRANSPORT_WEB
+
+
+async def test_a_device_remembered_in_an_earlier_run_is_not_probed_again(
+    hass: HomeAssistant, web_emulator: WebUpdaterEmulator, hass_storage: dict[str, Any]
+) -> None:
+    hass_storage[STORAGE_KEY] = {
+        "version": 1,
+        "key": STORAGE_KEY,
+        "data": {"not_updaters": {WEB_HOSTNAME: "2026-01-01T00:00:00+00:00"}},
+    }
+    result = await _discover(hass, _http_info(web_emulator.port))
+    assert result["reason"] == "not_esp_updater"
+    assert web_emulator.requests == []

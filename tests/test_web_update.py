@@ -18,6 +18,14 @@ from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 
 from custom_components.esp_ota.const import DOMAIN
+from custom_components.esp_ota.transport_web import WebTransport
+from custom_components.esp_ota.webupdate import (
+    FilesystemNotSupportedError,
+    UnexpectedAnswerError,
+    UploadInterruptedError,
+    WebTimeoutError,
+    WebUpdateError,
+)
 from tools.esp_emulator import Core
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
@@ -211,3 +219,27 @@ async def test_a_discovered_web_board_is_available_without_an_ota_announcement(
         STATE_ON,
     }
     assert hass.states.get("binary_sensor.esp8266_porch_online").state == STATE_ON
+
+
+@pytest.mark.parametrize(
+    ("error", "key"),
+    [
+        (WebTimeoutError("slow"), "web_timeout"),
+        (FilesystemNotSupportedError("old"), "web_no_filesystem"),
+        (UnexpectedAnswerError(500), "web_unexpected_answer"),
+        (UploadInterruptedError(0, 0), "transfer_failed"),
+        (WebUpdateError("odd"), "upload_failed"),
+    ],
+)
+async def test_every_client_error_has_a_translated_message(
+    hass: HomeAssistant,
+    add_web_board: WebBoardFactory,
+    error: WebUpdateError,
+    key: str,
+) -> None:
+    board = await add_web_board()
+    transport = WebTransport(hass, board.entry)
+    translated = transport._translate(error)
+    assert translated.translation_key == key
+    assert translated.translation_placeholders["board"] == board.entry.title
+    assert "{" not in str(translated)
