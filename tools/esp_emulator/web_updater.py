@@ -10,12 +10,14 @@ injected board error text and an upload that breaks off (once) part-way.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass, field
+import signal
 from typing import Final
 
 from aiohttp import BodyPartReader, web
@@ -243,3 +245,37 @@ class WebUpdaterEmulator:
         self.rebooted.set()
         for callback in self.config.on_reboot:
             callback(self.version)
+
+
+async def run_web_boards(args: argparse.Namespace, hostnames: list[str]) -> None:
+    """Serve one web updater board per host name until --run-for or a signal."""
+    boards: list[WebUpdaterEmulator] = []
+    for hostname in hostnames:
+        board = WebUpdaterEmulator(
+            WebUpdaterConfig(
+                core=args.core,
+                username=args.username,
+                password=args.password,
+                free_space=args.free_space,
+                version=args.board_version,
+                reboot_delay=1.0,
+            )
+        )
+        await board.start(args.port + len(boards) if args.port else 0)
+        boards.append(board)
+        print(
+            f"{hostname}: {args.core.value} web updater on "
+            f"http://127.0.0.1:{board.port}{board.config.path}",
+            flush=True,
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Signal handlers only exist in the main thread (tests run us elsewhere).
+        with contextlib.suppress(RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(args.run_for):
+            await stop.wait()
+    for board in boards:
+        await board.stop()

@@ -11,6 +11,7 @@ bytes handed to the connection.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 import logging
@@ -81,10 +82,13 @@ class WebUpdater:
         self._url = (
             f"http://{bracketed}:{port}{path if path.startswith('/') else '/' + path}"
         )
-        # The cores skip authentication when either value is empty.
-        self._auth = (
-            aiohttp.BasicAuth(username, password) if username and password else None
-        )
+        # The cores skip authentication when either value is empty. Built by
+        # hand: aiohttp 3.13 deprecates BasicAuth; the sketch compares the
+        # base64 of its own (UTF-8) "user:password" bytes.
+        self._auth_headers: dict[str, str] = {}
+        if username and password:
+            token = base64.b64encode(f"{username}:{password}".encode()).decode()
+            self._auth_headers["Authorization"] = "Basic " + token
 
     @property
     def url(self) -> str:
@@ -100,7 +104,7 @@ class WebUpdater:
         try:
             async with asyncio.timeout(self._timeouts.request):
                 async with self._session.get(
-                    self._url, auth=self._auth, allow_redirects=False
+                    self._url, headers=self._auth_headers, allow_redirects=False
                 ) as response:
                     if response.status == 401:
                         challenge = response.headers.get("WWW-Authenticate")
@@ -128,7 +132,7 @@ class WebUpdater:
         try:
             async with asyncio.timeout(self._timeouts.request):
                 async with self._session.get(
-                    self._url, auth=self._auth, allow_redirects=False
+                    self._url, headers=self._auth_headers, allow_redirects=False
                 ) as response:
                     await response.read()
         except (TimeoutError, aiohttp.ClientError):
@@ -199,8 +203,7 @@ class WebUpdater:
         async with self._session.post(
             self._url,
             data=body,
-            headers=headers,
-            auth=self._auth,
+            headers={**headers, **self._auth_headers},
             allow_redirects=False,
         ) as response:
             text = (await response.content.read(MAX_PAGE_SIZE)).decode(
