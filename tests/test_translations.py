@@ -50,6 +50,7 @@ def test_every_flow_step_error_and_abort_has_text() -> None:
         "web_credentials",
         "web_confirm",
         "reauth_web",
+        "reconfigure_web",
     }
     assert set(config["error"]) == {
         "invalid_host",

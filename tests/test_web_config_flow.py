@@ -321,3 +321,31 @@ async def test_a_device_remembered_in_an_earlier_run_is_not_probed_again(
     result = await _discover(hass, _http_info(web_emulator.port))
     assert result["reason"] == "not_esp_updater"
     assert web_emulator.requests == []
+
+
+async def test_reconfiguring_a_web_board_checks_the_new_address_first(
+    hass: HomeAssistant, add_web_board: WebBoardFactory
+) -> None:
+    board = await add_web_board(credentials=("admin", "pw"))
+    other = await add_web_board(
+        "esp8266-other", path="/fw", credentials=("admin", "pw")
+    )
+    result = await board.entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure_web"
+    assert CONF_PASSWORD not in result["data_schema"].schema
+    changes = {CONF_HOST: "127.0.0.1", CONF_PORT: other.emulator.port}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**changes, CONF_PATH: "/update"}
+    )
+    assert result["errors"] == {"base": "not_an_updater"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**changes, CONF_HOST: "not a host", CONF_PATH: "fw"}
+    )
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**changes, CONF_PATH: "fw"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert board.entry.data[CONF_PORT] == other.emulator.port
+    assert board.entry.data[CONF_PATH] == "/fw"
+    assert board.entry.data[CONF_PASSWORD] == "pw"

@@ -304,6 +304,8 @@ class EspOtaConfigFlow(WebUpdaterFlow, ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change address, port or password; an empty password removes it."""
         entry = self._get_reconfigure_entry()
+        if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+            return await self.async_step_reconfigure_web()
         errors: dict[str, str] = {}
         if user_input is not None:
             host = user_input[CONF_HOST].strip()

@@ -261,3 +261,36 @@ class WebUpdaterFlow(ConfigFlow):
             errors=errors,
             description_placeholders={"hostname": entry.title},
         )
+
+    async def async_step_reconfigure_web(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change a web board's address, port or update path (checked by a GET)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            host = user_input[CONF_HOST].strip()
+            changes = {
+                CONF_HOST: host,
+                CONF_PORT: user_input[CONF_PORT],
+                CONF_PATH: "/" + user_input[CONF_PATH].strip().lstrip("/"),
+            }
+            if normalize_hostname(host) is None:
+                errors[CONF_HOST] = "invalid_host"
+            elif (result := await self._async_probe({**entry.data, **changes})) == _OK:
+                return self.async_update_reload_and_abort(entry, data_updates=changes)
+            else:
+                errors["base"] = result
+        schema = vol.Schema(
+            {
+                key: value
+                for key, value in _web_schema(user_input or entry.data).schema.items()
+                if key not in (CONF_USERNAME, CONF_PASSWORD)
+            }
+        )
+        return self.async_show_form(
+            step_id="reconfigure_web",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"hostname": entry.title},
+        )
