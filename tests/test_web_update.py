@@ -16,6 +16,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
 import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.transport_web import WebTransport
@@ -243,3 +246,13 @@ async def test_every_client_error_has_a_translated_message(
     assert translated.translation_key == key
     assert translated.translation_placeholders["board"] == board.entry.title
     assert "{" not in str(translated)
+
+
+async def test_diagnostics_of_a_web_board_redact_its_credentials(
+    hass: HomeAssistant, add_web_board: WebBoardFactory, hass_client: Any
+) -> None:
+    board = await add_web_board(credentials=("admin", "hunter2"))
+    result = await get_diagnostics_for_config_entry(hass, hass_client, board.entry)
+    assert result["entry"]["data"]["username"] == "**REDACTED**"
+    assert result["entry"]["data"]["password"] == "**REDACTED**"
+    assert "hunter2" not in str(result)

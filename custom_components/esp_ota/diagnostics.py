@@ -1,16 +1,16 @@
-"""Diagnostics for an esp_ota board: entry data (password redacted) and runtime."""
+"""Diagnostics for an esp_ota board: entry data (credentials redacted) and runtime."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_PASSWORD
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .board import EspOtaConfigEntry
 
-TO_REDACT = {CONF_PASSWORD}
+TO_REDACT = {CONF_PASSWORD, CONF_USERNAME}
 
 
 async def async_get_config_entry_diagnostics(
