@@ -136,6 +136,17 @@ def _config_dir_in_tmp_path(tmp_path: Path) -> Generator[None]:
 
 
 @pytest.fixture
+def hass_config_dir(tmp_path: Path) -> str:
+    """Give the same folder to newer phcc (HA 2026.x), which takes it from here.
+
+    Its ``hass`` fixture calls its own import of get_test_config_dir, which the
+    patch above does not reach; without this, tests share the installed
+    package's folder and see each other's files.
+    """
+    return str(tmp_path / "config")
+
+
+@pytest.fixture
 def config_dir(hass: HomeAssistant) -> Path:
     """Return the test's Home Assistant config folder."""
     return Path(hass.config.config_dir)
