@@ -41,6 +41,9 @@ from tools.esp_emulator import BoardConfig, BoardEmulator
 
 from .espota.conftest import FAST as FAST_TIMEOUTS
 
+# Web updater boards (add_web_board, web_emulator, fast_web_timeouts).
+from .web_board import add_web_board, fast_web_timeouts, web_emulator  # noqa: F401
+
 HOSTNAME = "esp32-garden"
 SERVICE_NAME = f"{HOSTNAME}.{ARDUINO_SERVICE_TYPE}"
 HOST = "192.168.1.50"
@@ -131,6 +134,17 @@ def _config_dir_in_tmp_path(tmp_path: Path) -> Generator[None]:
         config_path,
     ):
         yield
+
+
+@pytest.fixture
+def hass_config_dir(tmp_path: Path) -> str:
+    """Give the same folder to newer phcc (HA 2026.x), which takes it from here.
+
+    Its ``hass`` fixture calls its own import of get_test_config_dir, which the
+    patch above does not reach; without this, tests share the installed
+    package's folder and see each other's files.
+    """
+    return str(tmp_path / "config")
 
 
 @pytest.fixture

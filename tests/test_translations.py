@@ -46,13 +46,26 @@ def test_every_flow_step_error_and_abort_has_text() -> None:
         "zeroconf_password",
         "reauth_confirm",
         "reconfigure",
+        "web",
+        "web_credentials",
+        "web_confirm",
+        "reauth_web",
+        "reconfigure_web",
     }
-    assert set(config["error"]) == {"invalid_host", "cannot_resolve"}
+    assert set(config["error"]) == {
+        "invalid_host",
+        "cannot_resolve",
+        "invalid_auth",
+        "not_an_updater",
+        "cannot_connect",
+    }
     assert set(config["abort"]) == {
         "already_configured",
         "invalid_discovery_info",
         "reauth_successful",
         "reconfigure_successful",
+        "not_esp_updater",
+        "cannot_connect",
     }
     # Custom integrations get no [%key:...] substitution: texts must be literal.
     assert "[%key:" not in json.dumps(config)

@@ -12,7 +12,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from .board import EspOtaBoard, EspOtaConfigEntry
-from .const import DOMAIN
+from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB
 from .firmware import ImageKind
 from .inbox import FirmwareInbox
 from .install import confirmation_issue_id
@@ -52,8 +52,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
     board = EspOtaBoard(hass, entry)
     entry.runtime_data = board
     _async_remove_stale_devices(hass, entry, board.hostname)
-    presence = await async_get_presence(hass)
-    presence.async_register(board)
+    if entry.data.get(CONF_TRANSPORT) != TRANSPORT_WEB:
+        # Web updater boards announce no _arduino._tcp service; an ArduinoOTA
+        # announcement of the same host must not move them to the OTA port.
+        presence = await async_get_presence(hass)
+        presence.async_register(board)
     entry.async_on_unload(board.async_shutdown)
     entry.async_on_unload(
         board.async_add_listener(lambda: _async_update_device(hass, entry))

@@ -8,7 +8,9 @@ Presence rule: a board is available while it is announced over mDNS. Before its
 first announcement after set-up, an entry created from discovery starts
 unavailable (the browser's first query finds a running board within seconds),
 while an entry added by hand is assumed available, because many sketches never
-announce themselves or live on another subnet. Either way, once an mDNS record
+announce themselves or live on another subnet. Web updater boards
+(``transport: web``) have no ``_arduino._tcp`` announcement at all and are
+always assumed available. Either way, once an mDNS record
 says the board is gone (goodbye packet or expired record), it is unavailable
 until it is announced again.
 """
@@ -27,7 +29,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .announcement import BoardAnnouncement, parse_version
-from .const import CONF_BOARD, CONF_HOSTNAME, LOGGER
+from .const import CONF_BOARD, CONF_HOSTNAME, CONF_TRANSPORT, LOGGER, TRANSPORT_WEB
 
 type EspOtaConfigEntry = ConfigEntry[EspOtaBoard]
 
@@ -49,7 +51,10 @@ class EspOtaBoard:
         self.host: str = entry.data[CONF_HOST]
         self.port: int = entry.data[CONF_PORT]
         self.board_id: str | None = entry.data.get(CONF_BOARD)
-        self.available: bool = entry.source != SOURCE_ZEROCONF
+        self.available: bool = (
+            entry.source != SOURCE_ZEROCONF
+            or entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB
+        )
         self.txt: Mapping[str, str] = MappingProxyType({})
         self.last_seen: datetime | None = None
         self._listeners: list[Callable[[], None]] = []

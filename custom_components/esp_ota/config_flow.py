@@ -36,14 +36,17 @@ from .announcement import (
 )
 from .board import EspOtaConfigEntry
 from .compat import vol
+from .config_flow_web import WebUpdaterFlow
 from .const import (
     CONF_BOARD,
     CONF_HOSTNAME,
     CONF_TRANSPORT,
     DEFAULT_PORT_ESP32,
     DOMAIN,
+    HTTP_SERVICE_TYPE,
     LOGGER,
     TRANSPORT_ESPOTA,
+    TRANSPORT_WEB,
 )
 from .options_flow import EspOtaOptionsFlow
 
@@ -54,6 +57,7 @@ a second, a name that takes longer would also stall every upload."""
 _PORT = vol.All(vol.Coerce(int), vol.Range(min=1, max=65535))
 _PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _UNKNOWN: Final = "unknown"
+CONF_WEB_UPDATER: Final = "web_updater"
 
 
 async def async_resolve_host(hass: HomeAssistant, host: str) -> bool:
@@ -87,6 +91,13 @@ def _connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
+def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    """Return the connection fields plus the choice of the web updater."""
+    return _connection_schema(defaults).extend(
+        {vol.Optional(CONF_WEB_UPDATER, default=False): bool}
+    )
+
+
 def _entry_data(
     host: str,
     port: int,
@@ -108,7 +119,7 @@ def _entry_data(
     return data
 
 
-class EspOtaConfigFlow(ConfigFlow, domain=DOMAIN):
+class EspOtaConfigFlow(WebUpdaterFlow, ConfigFlow, domain=DOMAIN):
     """Add an ArduinoOTA board: discovered over mDNS or by hand."""
 
     VERSION = 1
@@ -126,6 +137,9 @@ class EspOtaConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the board's address, OTA port and password."""
         errors: dict[str, str] = {}
+        if user_input is not None and user_input.get(CONF_WEB_UPDATER):
+            self._web_prefill = {CONF_HOST: user_input[CONF_HOST].strip()}
+            return await self.async_step_web()
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
             hostname = normalize_hostname(host)
@@ -147,7 +161,7 @@ class EspOtaConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="user",
-            data_schema=_connection_schema(user_input or {}),
+            data_schema=_user_schema(user_input or {}),
             errors=errors,
         )
 
@@ -155,12 +169,17 @@ class EspOtaConfigFlow(ConfigFlow, domain=DOMAIN):
         self, discovery_info: ZeroconfServiceInfo
     ) -> ConfigFlowResult:
         """Handle an mDNS announcement of ``_arduino._tcp.local.``."""
+        if discovery_info.type == HTTP_SERVICE_TYPE:
+            return await self.async_step_web_zeroconf(discovery_info)
         announcement = announcement_from_service_info(discovery_info)
         if announcement is None:
             return self.async_abort(reason="invalid_discovery_info")
         self._announcement = announcement
         await self.async_set_unique_id(announcement.hostname)
         if entry := self._async_current_board_entry(announcement):
+            if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+                # Managed through its web updater: the OTA port is not its port.
+                return self.async_abort(reason="already_configured")
             if entry.state is ConfigEntryState.LOADED:
                 # The runtime stores the new address in the entry itself.
                 entry.runtime_data.async_handle_announcement(announcement)
@@ -261,6 +280,8 @@ class EspOtaConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """Start here when the board refused our password (entry.async_start_reauth)."""
+        if entry_data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+            return await self.async_step_reauth_web()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -283,6 +304,8 @@ class EspOtaConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change address, port or password; an empty password removes it."""
         entry = self._get_reconfigure_entry()
+        if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+            return await self.async_step_reconfigure_web()
         errors: dict[str, str] = {}
         if user_input is not None:
             host = user_input[CONF_HOST].strip()

@@ -14,7 +14,7 @@ CONF_HOSTNAME: Final = "hostname"
 CONF_BOARD: Final = "board"
 """Board id from the ``board`` TXT key; absent when unknown."""
 CONF_TRANSPORT: Final = "transport"
-"""How firmware reaches the board; only ``espota`` entries exist so far."""
+"""How firmware reaches the board: ``espota`` (ArduinoOTA) or ``web`` (web updater)."""
 TRANSPORT_ESPOTA: Final = "espota"
 
 # ArduinoOTA's default UDP ports (ArduinoOTA.cpp of each core).
@@ -25,3 +25,11 @@ DEFAULT_PORT_ESP32: Final = 3232
 ARDUINO_SERVICE_TYPE: Final = "_arduino._tcp.local."
 
 MANUFACTURER: Final = "Espressif"
+
+# Web updater boards (ESP8266HTTPUpdateServer / arduino-esp32 HTTPUpdateServer).
+TRANSPORT_WEB: Final = "web"
+CONF_PATH: Final = "path"
+"""Path of the updater form on the board; the cores default to ``/update``."""
+DEFAULT_WEB_PATH: Final = "/update"
+DEFAULT_WEB_PORT: Final = 80
+HTTP_SERVICE_TYPE: Final = "_http._tcp.local."

@@ -1,4 +1,4 @@
-"""Diagnostics for an esp_ota board: entry, runtime, staged firmware, records."""
+"""Diagnostics for an esp_ota board: entry and runtime (credentials redacted), firmware, records."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_PASSWORD
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .board import EspOtaConfigEntry
 from .ledger import DATA_LEDGER
 from .staging import board_key, get_store
 
-TO_REDACT = {CONF_PASSWORD}
+TO_REDACT = {CONF_PASSWORD, CONF_USERNAME}
 
 
 async def async_get_config_entry_diagnostics(

@@ -14,7 +14,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .board import EspOtaConfigEntry
-from .const import DOMAIN
+from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB
 from .entity import EspOtaEntity
 from .firmware import ImageKind
 from .install import Transport, async_install
@@ -22,6 +22,7 @@ from .ledger import DATA_LEDGER
 from .staging import board_key, get_store
 from .store import StagedFirmware
 from .transport_espota import EspotaTransport
+from .transport_web import WebTransport
 
 # Installs are serialised per board by a lock and across boards by the fleet
 # limit, not by the entity platform.
@@ -35,7 +36,12 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add the board's firmware update entity."""
-    async_add_entities([EspOtaUpdateEntity(hass, entry, EspotaTransport(hass, entry))])
+    transport: Transport = (
+        WebTransport(hass, entry)
+        if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB
+        else EspotaTransport(hass, entry)
+    )
+    async_add_entities([EspOtaUpdateEntity(hass, entry, transport)])
 
 
 class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):

@@ -17,6 +17,7 @@ import sys
 from .announce import Announcer
 from .board import BoardEmulator
 from .config import AuthVariant, BoardConfig, Core, Fault, default_port
+from .web_updater import run_web_boards
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,12 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--run-for", type=float, default=None, help="exit after N seconds"
     )
+    parser.add_argument(
+        "--web", action="store_true", help="serve the web updater page instead"
+    )
+    parser.add_argument("--username", default=None, help="web updater user name")
     return parser
 
 
 async def run(args: argparse.Namespace) -> None:
     """Start the boards (and the announcer) until interrupted."""
     hostnames = args.hostname or [f"{args.core.value}-emulated"]
+    if args.web:
+        await run_web_boards(args, hostnames)
+        return
     boards: list[BoardEmulator] = []
     announcer = Announcer() if args.announce else None
     if announcer is not None:

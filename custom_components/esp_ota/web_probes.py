@@ -1,0 +1,60 @@
+"""Remember devices whose web page is not the ESP updater, so each is probed once.
+
+A zeroconf discovery of ``_http._tcp`` sends one harmless GET to a device whose
+name looks like an ESP board. When the answer is not the updater form, the
+host name goes into this HA Store: Home Assistant re-runs discovery on every
+re-announcement and restart, and an aborted flow leaves no trace (only an
+"ignored" entry would, and that needs a person), so without it the device would
+be probed again and again. Only host names are kept, no addresses or answers.
+"""
+
+from __future__ import annotations
+
+from typing import Final, TypedDict
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN
+
+STORAGE_KEY: Final = f"{DOMAIN}.web_probes"
+STORAGE_VERSION: Final = 1
+DATA_PROBES: HassKey[WebProbeMemory] = HassKey(f"{DOMAIN}_web_probes")
+
+
+class _Stored(TypedDict):
+    not_updaters: dict[str, str]
+
+
+class WebProbeMemory:
+    """Host names already probed and found not to be an ESP web updater."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Create an empty memory; ``async_load`` fills it."""
+        self._store: Store[_Stored] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        self._not_updaters: dict[str, str] = {}
+
+    async def async_load(self) -> None:
+        """Read what earlier runs remembered."""
+        if stored := await self._store.async_load():
+            self._not_updaters = dict(stored.get("not_updaters", {}))
+
+    def is_known_not_updater(self, hostname: str) -> bool:
+        """Return True if this host was probed before and is no updater."""
+        return hostname in self._not_updaters
+
+    async def async_remember_not_updater(self, hostname: str) -> None:
+        """Keep (on disk) that this host is no updater."""
+        self._not_updaters[hostname] = dt_util.utcnow().isoformat()
+        await self._store.async_save({"not_updaters": self._not_updaters})
+
+
+async def async_get_probe_memory(hass: HomeAssistant) -> WebProbeMemory:
+    """Return the installation's probe memory, loading it on first use."""
+    if (memory := hass.data.get(DATA_PROBES)) is None:
+        memory = WebProbeMemory(hass)
+        await memory.async_load()
+        hass.data[DATA_PROBES] = memory
+    return memory
