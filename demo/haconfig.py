@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from tools.esp_images import build_esp32_app
 
@@ -46,9 +47,64 @@ DEMO_RELEASE_NOTES: Final = """\
 """
 
 
-def write_config(config_dir: Path, port: int) -> None:
-    """Create ``config_dir`` with configuration.yaml and esp_ota linked in."""
+# Onboarding steps other than "user" are marked done before the first start:
+# finishing them through the API would set up the integrations onboarding
+# offers (weather, radio, text-to-speech), which need the internet.
+ONBOARDING_DONE: Final = ["core_config", "analytics", "integration"]
+
+
+def dashboard(hostnames: list[str]) -> dict[str, Any]:
+    """Return the demo's Lovelace dashboard: the boards' update entities.
+
+    Update entities are configuration entities, which the generated dashboard
+    leaves out; a board not added yet shows as "not available" until it is.
+    """
+    slugs = [hostname.replace("-", "_") for hostname in hostnames]
+    return {
+        "title": "esp_ota demo",
+        "views": [
+            {
+                "title": "Boards",
+                "path": "boards",
+                "cards": [
+                    {
+                        "type": "markdown",
+                        "content": (
+                            "**esp_ota demo.** Emulated boards announce themselves "
+                            "over mDNS. Add the discovered ESP32 in **Settings → "
+                            "Devices & services**; its firmware 2.0.0 is staged "
+                            "within seconds. Then open its update below and press "
+                            "**Install**."
+                        ),
+                    },
+                    {
+                        "type": "entities",
+                        "title": "Firmware",
+                        "entities": [f"update.{slug}_firmware" for slug in slugs],
+                    },
+                    {
+                        "type": "entities",
+                        "title": "Boards",
+                        "entities": [f"binary_sensor.{slug}_online" for slug in slugs],
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def _write_storage(config_dir: Path, key: str, data: dict[str, Any], version: int) -> None:
+    storage = config_dir / ".storage"
+    storage.mkdir(exist_ok=True)
+    document = {"version": version, "minor_version": 1, "key": key, "data": data}
+    (storage / key).write_text(json.dumps(document, indent=2), "utf-8")
+
+
+def write_config(config_dir: Path, port: int, hostnames: list[str]) -> None:
+    """Create ``config_dir``: configuration, esp_ota linked in, dashboard, onboarding."""
     config_dir.mkdir(parents=True, exist_ok=True)
+    _write_storage(config_dir, "onboarding", {"done": ONBOARDING_DONE}, 4)
+    _write_storage(config_dir, "lovelace", {"config": dashboard(hostnames)}, 1)
     (config_dir / "configuration.yaml").write_text(
         CONFIGURATION_YAML.format(port=port), "utf-8"
     )

@@ -57,7 +57,7 @@ class HassApi:
             await asyncio.sleep(POLL_INTERVAL)
 
     async def onboard(self, *, name: str, username: str, password: str) -> None:
-        """Create the owner, finish onboarding and keep an access token."""
+        """Create the owner (the last onboarding step) and keep an access token."""
         created = await self._post(
             "/api/onboarding/users",
             {
@@ -80,12 +80,6 @@ class HassApi:
                 message = f"token exchange answered {response.status}"
                 raise HassApiError(message)
             self.token = (await response.json())["access_token"]
-        await self._post("/api/onboarding/core_config", {})
-        await self._post("/api/onboarding/analytics", {})
-        await self._post(
-            "/api/onboarding/integration",
-            {"client_id": self.client_id, "redirect_uri": f"{self.client_id}?auth_callback=1"},
-        )
 
     async def _ws_command(self, command: dict[str, Any]) -> Any:
         async with self._session.ws_connect(

@@ -85,7 +85,9 @@ class DemoStack:
     async def start(self) -> None:
         """Start Home Assistant and the boards; return when the demo is ready."""
         assert_private_network()
-        write_config(self.config_dir, self.port)
+        write_config(
+            self.config_dir, self.port, [spec.hostname for spec in self.boards]
+        )
         for spec in self.boards:
             if not spec.auto_add:
                 place_demo_firmware(self.config_dir, spec.hostname)
