@@ -1,7 +1,7 @@
 """Command line of the demo (``scripts/demo`` calls it; see its header).
 
-    python -m demo run --run-dir DIR [--port 8123] [--unix-socket PATH]
-    python -m demo relay --port 8123 --unix-socket PATH
+python -m demo run --run-dir DIR [--port 8123] [--unix-socket PATH]
+python -m demo relay --port 8123 --unix-socket PATH
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import contextlib
 from pathlib import Path
 import signal
 import sys
+from typing import TextIO
 
 from .boards import DEFAULT_FLASH_SPEED, PULL_BOARD_HOSTNAME, PUSH_BOARDS
+from .hass_api import HassApiError
 from .netns import NotInPrivateNetworkError
 from .relay import tcp_to_unix
 from .stack import PASSWORD, USERNAME, DemoStack
@@ -21,11 +23,19 @@ from .stack import PASSWORD, USERNAME, DemoStack
 READY = "esp_ota demo ready"
 
 
+def _say(text: str, *, stream: TextIO = sys.stdout) -> None:
+    """Write a line for the person (and the e2e test) reading the output."""
+    stream.write(f"{text}\n")
+    stream.flush()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command line parser."""
     parser = argparse.ArgumentParser(prog="python -m demo")
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run the demo (private network namespace only)")
+    run = commands.add_parser(
+        "run", help="run the demo (private network namespace only)"
+    )
     run.add_argument("--run-dir", type=Path, required=True)
     run.add_argument("--port", type=int, default=8123)
     run.add_argument("--unix-socket", type=Path, default=None)
@@ -61,16 +71,18 @@ async def _run(args: argparse.Namespace) -> None:
         if start.done():
             start.result()
             url = args.public_url or stack.url
-            print(f"{READY}: open {url} and log in as {USERNAME} / {PASSWORD}")
+            _say(f"{READY}: open {url} and log in as {USERNAME} / {PASSWORD}")
             for spec in PUSH_BOARDS:
                 state = "added" if spec.auto_add else "discovered: add it in the UI"
-                print(f"  {spec.hostname} ({spec.core}, version {spec.version}): {state}")
+                _say(
+                    f"  {spec.hostname} ({spec.core}, version {spec.version}): {state}"
+                )
             if not stack.pull_board:
-                print(
+                _say(
                     f"  {PULL_BOARD_HOSTNAME}: left out "
                     "(the emulator's pull client is not in this checkout)"
                 )
-            print("Press Ctrl-C to stop everything.", flush=True)
+            _say("Press Ctrl-C to stop everything.")
             await stop
     finally:
         start.cancel()
@@ -92,8 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(_run(args) if args.command == "run" else _relay(args))
     except NotInPrivateNetworkError as err:
-        print(f"demo: {err}", file=sys.stderr)
+        _say(f"demo: {err}", stream=sys.stderr)
         return 2
+    except (HassApiError, RuntimeError, TimeoutError) as err:
+        message = str(err) or type(err).__name__
+        _say(f"demo: could not start: {message}", stream=sys.stderr)
+        return 1
     return 0
 
 

@@ -93,7 +93,9 @@ def dashboard(hostnames: list[str]) -> dict[str, Any]:
     }
 
 
-def _write_storage(config_dir: Path, key: str, data: dict[str, Any], version: int) -> None:
+def _write_storage(
+    config_dir: Path, key: str, data: dict[str, Any], version: int
+) -> None:
     storage = config_dir / ".storage"
     storage.mkdir(exist_ok=True)
     document = {"version": version, "minor_version": 1, "key": key, "data": data}

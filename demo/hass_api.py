@@ -82,9 +82,7 @@ class HassApi:
             self.token = (await response.json())["access_token"]
 
     async def _ws_command(self, command: dict[str, Any]) -> Any:
-        async with self._session.ws_connect(
-            f"{self.base_url}/api/websocket"
-        ) as ws:
+        async with self._session.ws_connect(f"{self.base_url}/api/websocket") as ws:
             await ws.receive_json()  # auth_required
             await ws.send_json({"type": "auth", "access_token": self.token})
             if (await ws.receive_json()).get("type") != "auth_ok":

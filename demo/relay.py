@@ -45,7 +45,9 @@ async def _splice(
 async def unix_to_tcp(path: Path, host: str, port: int) -> asyncio.Server:
     """Serve ``path``: each connection is relayed to ``host:port``."""
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         try:
             peer = await asyncio.open_connection(host, port)
         except OSError:
@@ -59,7 +61,9 @@ async def unix_to_tcp(path: Path, host: str, port: int) -> asyncio.Server:
 async def tcp_to_unix(host: str, port: int, path: Path) -> asyncio.Server:
     """Serve ``host:port``: each connection is relayed to the Unix socket ``path``."""
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         try:
             peer = await asyncio.open_unix_connection(path)
         except OSError:

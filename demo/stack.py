@@ -93,7 +93,14 @@ class DemoStack:
                 place_demo_firmware(self.config_dir, spec.hostname)
         await self._spawn(
             "home-assistant",
-            [sys.executable, "-m", "homeassistant", "-c", str(self.config_dir), "--skip-pip"],
+            [
+                sys.executable,
+                "-m",
+                "homeassistant",
+                "-c",
+                str(self.config_dir),
+                "--skip-pip",
+            ],
         )
         for spec in self.boards:
             await self._spawn(spec.hostname, emulator_command(spec, self.flash_speed))
@@ -149,7 +156,7 @@ class DemoStack:
         if task in done:
             return task.result()
         task.cancel()
-        name = next(exits[w] for w in done if w in exits)
+        name = next(name for waiter, name in exits.items() if waiter in done)
         message = f"{name} exited early; see {self.run_dir / (name + '.log')}"
         raise RuntimeError(message)
 

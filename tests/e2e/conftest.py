@@ -73,7 +73,9 @@ def _only_where_e2e_can_run() -> None:
 @pytest.fixture
 def screenshots() -> Path:
     """Return the folder the test's screenshots go to."""
-    folder = Path(os.environ.get("ESP_OTA_SCREENSHOTS", REPO / ".cache" / "e2e-screenshots"))
+    folder = Path(
+        os.environ.get("ESP_OTA_SCREENSHOTS", REPO / ".cache" / "e2e-screenshots")
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -86,7 +88,9 @@ def _demo_processes() -> list[str]:
         check=False,
     )
     return [
-        line for line in found.stdout.splitlines() if str(os.getpid()) != line.split()[0]
+        line
+        for line in found.stdout.splitlines()
+        if str(os.getpid()) != line.split()[0]
     ]
 
 
@@ -115,7 +119,16 @@ def demo(tmp_path: Path) -> Iterator[str]:
     assert _demo_processes() == [], "demo processes left from before"
     run_dir = tmp_path / "run"
     process = subprocess.Popen(  # noqa: S603 - our own module
-        [sys.executable, "-m", "demo", "run", "--run-dir", str(run_dir), "--port", str(PORT)],
+        [
+            sys.executable,
+            "-m",
+            "demo",
+            "run",
+            "--run-dir",
+            str(run_dir),
+            "--port",
+            str(PORT),
+        ],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -141,8 +154,8 @@ def demo(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Any]:
-    """A page of a headless Debian Chromium with a fresh profile."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional
+    """Yield a page of a headless Debian Chromium with a fresh profile."""
+    from playwright.sync_api import sync_playwright  # optional dependency
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(

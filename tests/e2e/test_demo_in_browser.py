@@ -59,7 +59,7 @@ def log_in(page: Any, url: str) -> None:
 def test_a_person_adds_the_discovered_board_and_installs_the_staged_firmware(
     demo: str, page: Any, screenshots: Path
 ) -> None:
-    from playwright.sync_api import expect  # noqa: PLC0415 - optional dependency
+    from playwright.sync_api import expect  # optional dependency
 
     log_in(page, demo)
 
