@@ -94,22 +94,25 @@ def _demo_processes() -> list[str]:
     ]
 
 
-def _wait_for_ready(process: subprocess.Popen[str]) -> str:
+def _wait_for_ready(process: subprocess.Popen[bytes]) -> str:
     """Return the demo's output up to its ready line; fail on exit or timeout."""
     assert process.stdout is not None
-    output: list[str] = []
+    fd = process.stdout.fileno()
+    output = b""
     deadline = time.monotonic() + DEMO_READY_TIMEOUT
     with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
+        selector.register(fd, selectors.EVENT_READ)
         while (left := deadline - time.monotonic()) > 0:
             if not selector.select(left):
                 break
-            line = process.stdout.readline()
-            if not line:
-                pytest.fail(f"the demo exited before it was ready:\n{''.join(output)}")
-            output.append(line)
-            if line.startswith(READY):
-                return "".join(output)
+            # Unbuffered reads: a line kept in a reader's buffer would never
+            # wake select() again.
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                pytest.fail(f"the demo exited before it was ready:\n{output.decode()}")
+            output += chunk
+            if READY.encode() in output:
+                return output.decode()
     pytest.fail(f"the demo was not ready within {DEMO_READY_TIMEOUT} s")
 
 
@@ -132,7 +135,6 @@ def demo(tmp_path: Path) -> Iterator[str]:
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
         start_new_session=True,
     )
     try:
