@@ -9,9 +9,10 @@ demo opens one inside (to Home Assistant's port) and ``scripts/demo`` opens
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 import contextlib
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 CHUNK: Final = 64 * 1024
 
@@ -42,6 +43,30 @@ async def _splice(
                 await w.wait_closed()
 
 
+type _Handler = Callable[
+    [asyncio.StreamReader, asyncio.StreamWriter], Coroutine[Any, Any, None]
+]
+
+
+def _in_task(
+    handler: _Handler,
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], None]:
+    """Run each connection's handler in a task of its own, kept until done.
+
+    A plain callback instead of a coroutine function: Python 3.14's streams
+    trip over a coroutine callback under an eager task factory (Home
+    Assistant's event loop in tests).
+    """
+    tasks: set[asyncio.Task[None]] = set()
+
+    def start(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.get_running_loop().create_task(handler(reader, writer))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return start
+
+
 async def unix_to_tcp(path: Path, host: str, port: int) -> asyncio.Server:
     """Serve ``path``: each connection is relayed to ``host:port``."""
 
@@ -55,7 +80,7 @@ async def unix_to_tcp(path: Path, host: str, port: int) -> asyncio.Server:
             return
         await _splice(reader, writer, peer)
 
-    return await asyncio.start_unix_server(handle, path)
+    return await asyncio.start_unix_server(_in_task(handle), path)
 
 
 async def tcp_to_unix(host: str, port: int, path: Path) -> asyncio.Server:
@@ -71,4 +96,4 @@ async def tcp_to_unix(host: str, port: int, path: Path) -> asyncio.Server:
             return
         await _splice(reader, writer, peer)
 
-    return await asyncio.start_server(handle, host, port)
+    return await asyncio.start_server(_in_task(handle), host, port)

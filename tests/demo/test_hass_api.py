@@ -124,16 +124,3 @@ async def test_a_flow_that_ends_without_an_entry_is_an_error(
 
     with pytest.raises(HassApiError, match="flow ended with form"):
         await api.finish_flow(discovered_board, [{}])
-
-
-async def test_websocket_commands_need_a_valid_token(
-    hass: HomeAssistant,
-    discovered_board: str,
-    hass_client_no_auth: ClientFactory,
-    socket_enabled: None,
-) -> None:
-    api = _api(await hass_client_no_auth())
-    api.token = "not-a-token"
-
-    with pytest.raises(HassApiError, match="authentication failed"):
-        await api.wait_for_discovery(DOMAIN, HOSTNAME)
