@@ -1,0 +1,185 @@
+"""Start and stop the whole demo: Home Assistant, the boards, the firmware.
+
+``DemoStack`` owns every process it starts. Each child runs in a session of
+its own, so a Ctrl-C reaches the stack only and it stops the children in
+order (Home Assistant first, then the boards); a child that ignores SIGTERM is
+killed after STOP_TIMEOUT. ``scripts/demo`` also runs the stack as the first
+process of a private PID namespace: if the stack itself dies, the kernel kills
+whatever is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+import contextlib
+from dataclasses import dataclass, field
+import logging
+import os
+from pathlib import Path
+import sys
+from typing import Any, Final, Self
+
+import aiohttp
+
+from .boards import PUSH_BOARDS, BoardSpec, emulator_command, pull_board_command
+from .haconfig import REPO, place_demo_firmware, write_config
+from .hass_api import HassApi
+from .netns import assert_private_network
+from .relay import unix_to_tcp
+
+_LOGGER = logging.getLogger(__name__)
+
+DOMAIN: Final = "esp_ota"
+USERNAME: Final = "demo"
+PASSWORD: Final = "demo"  # noqa: S105 - the demo's documented throwaway login
+
+# A first start writes .storage and loads the frontend: ~20 s on 2 cores,
+# several times that on a busy CI machine.
+HA_START_TIMEOUT: Final = 180.0
+# HA's zeroconf browser and the emulator's announcer meet within a second or
+# two on loopback; a discovery flow also waits for HA to finish starting.
+DISCOVERY_TIMEOUT: Final = 90.0
+# Home Assistant saves its state on SIGTERM; give it time before SIGKILL.
+STOP_TIMEOUT: Final = 30.0
+
+
+@dataclass
+class DemoStack:
+    """Home Assistant with esp_ota, emulated boards and staged demo firmware."""
+
+    run_dir: Path
+    port: int = 8123
+    flash_speed: float = 40_000.0
+    relay_socket: Path | None = None
+    """Also serve Home Assistant on this Unix socket (for a browser outside)."""
+    boards: tuple[BoardSpec, ...] = PUSH_BOARDS
+    processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
+    pull_board: bool = False
+    """True once the pull-mode board runs (needs the pull client)."""
+    _relay: asyncio.Server | None = None
+
+    @property
+    def url(self) -> str:
+        """Home Assistant's URL inside the namespace."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def config_dir(self) -> Path:
+        """The throwaway Home Assistant configuration."""
+        return self.run_dir / "config"
+
+    async def __aenter__(self) -> Self:
+        """Start everything; on any failure stop what already runs."""
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Stop everything."""
+        await self.stop()
+
+    async def start(self) -> None:
+        """Start Home Assistant and the boards; return when the demo is ready."""
+        assert_private_network()
+        write_config(
+            self.config_dir, self.port, [spec.hostname for spec in self.boards]
+        )
+        for spec in self.boards:
+            if not spec.auto_add:
+                place_demo_firmware(self.config_dir, spec.hostname)
+        await self._spawn(
+            "home-assistant",
+            [
+                sys.executable,
+                "-m",
+                "homeassistant",
+                "-c",
+                str(self.config_dir),
+                "--skip-pip",
+            ],
+        )
+        for spec in self.boards:
+            await self._spawn(spec.hostname, emulator_command(spec, self.flash_speed))
+        if command := pull_board_command(self.url):
+            await self._spawn("pull-board", command)
+            self.pull_board = True
+        async with aiohttp.ClientSession() as session:
+            api = HassApi(session, self.url)
+            async with asyncio.timeout(HA_START_TIMEOUT):
+                await self._watch(api.wait_until_up())
+            await api.onboard(name="Demo", username=USERNAME, password=PASSWORD)
+            async with asyncio.timeout(DISCOVERY_TIMEOUT):
+                for spec in self.boards:
+                    if spec.auto_add:
+                        flow_id = await self._watch(
+                            api.wait_for_discovery(DOMAIN, spec.hostname)
+                        )
+                        answers: list[dict[str, str]] = [{}]
+                        if spec.password:
+                            answers.append({"password": spec.password})
+                        await api.finish_flow(flow_id, answers)
+        if self.relay_socket is not None:
+            self._relay = await unix_to_tcp(self.relay_socket, "127.0.0.1", self.port)
+
+    async def _spawn(self, name: str, command: list[str]) -> None:
+        log = (self.run_dir / f"{name}.log").open("ab")
+        try:
+            self.processes[name] = await asyncio.create_subprocess_exec(
+                *command,
+                cwd=REPO,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        finally:
+            log.close()
+
+    async def _watch[T](self, work: Coroutine[Any, Any, T]) -> T:
+        """Await ``work`` but fail at once if a child process exits meanwhile."""
+        task = asyncio.ensure_future(work)
+        exits = {
+            asyncio.ensure_future(p.wait()): name for name, p in self.processes.items()
+        }
+        try:
+            done, _ = await asyncio.wait(
+                {task, *exits}, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in exits:
+                waiter.cancel()
+        if task in done:
+            return task.result()
+        task.cancel()
+        name = next(name for waiter, name in exits.items() if waiter in done)
+        message = f"{name} exited early; see {self.run_dir / (name + '.log')}"
+        raise RuntimeError(message)
+
+    async def stop(self) -> None:
+        """Stop the relay, Home Assistant, then the boards; leave nothing running."""
+        if self._relay is not None:
+            self._relay.close()
+            self._relay = None
+        for name in sorted(self.processes, key=lambda n: n != "home-assistant"):
+            await _terminate(self.processes.pop(name))
+
+
+async def _terminate(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM the process's session, then SIGKILL it if it does not end."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 15)
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT):
+                await process.wait()
+        except TimeoutError:
+            _LOGGER.warning("process %s ignored SIGTERM; killing it", process.pid)
+    # Whatever the child left in its session goes too.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, 9)
+    await process.wait()
