@@ -111,8 +111,17 @@ async def test_release_notes_carry_the_notes_and_the_image_facts(
     result = await client.receive_json()
     assert result["success"]
     assert result["result"].startswith("Fixes")
-    assert "Chip: esp32" in result["result"]
-    assert "SHA-256" in result["result"]
+    notes, facts = result["result"].split("\n\n---\n\n")
+    assert notes == "Fixes"
+    assert facts.startswith("**Image:** ESP32, 65,536 bytes, SHA-256 `")
+    assert "(path:" in facts
+
+    await stage(hass, board, build_esp32_app(version="1.2.0", seed=7))
+    await client.send_json(
+        {"id": 2, "type": "update/release_notes", "entity_id": board.update_entity}
+    )
+    result = await client.receive_json()
+    assert result["result"].startswith("**Image:** ESP32")
 
 
 async def test_install_from_the_ui_flashes_with_live_progress_and_shows_the_new_version(

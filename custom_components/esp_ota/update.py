@@ -12,6 +12,7 @@ from homeassistant.components.update import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .board import EspOtaConfigEntry
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB
@@ -118,14 +119,19 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         if not staged:
             return None
         image = staged[0]
-        facts = [
-            f"- Chip: {image.chip.value if image.chip else 'unknown'}",
-            f"- Size: {image.size} bytes",
-            f"- SHA-256: `{image.sha256}`",
-            f"- Staged: {image.staged_at} from {image.source}",
-        ]
-        notes = image.release_notes or ""
-        return f"{notes}\n\n" + "\n".join(facts) if notes else "\n".join(facts)
+        chip = image.chip.label if image.chip else "unknown chip"
+        staged_at = dt_util.parse_datetime(image.staged_at)
+        when = (
+            dt_util.as_local(staged_at).strftime("%Y-%m-%d %H:%M") if staged_at else ""
+        )
+        # Kept apart from the notes, which often end in a list of their own.
+        facts = (
+            f"**Image:** {chip}, {image.size:,} bytes, SHA-256 `{image.short_hash}…`  \n"
+            f"**Staged:** {when} ({image.source})"
+        )
+        if image.release_notes:
+            return f"{image.release_notes}\n\n---\n\n{facts}"
+        return facts
 
     async def async_install(
         self, version: str | None, backup: bool, **kwargs: Any
