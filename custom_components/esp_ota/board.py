@@ -46,8 +46,9 @@ class EspOtaBoard:
         self._hass = hass
         self._entry = entry
         self.hostname: str = entry.data[CONF_HOSTNAME]
-        self.host: str = entry.data[CONF_HOST]
-        self.port: int = entry.data[CONF_PORT]
+        # Pull boards (they ask us) have no address of their own.
+        self.host: str = entry.data.get(CONF_HOST, "")
+        self.port: int = entry.data.get(CONF_PORT, 0)
         self.board_id: str | None = entry.data.get(CONF_BOARD)
         self.available: bool = entry.source != SOURCE_ZEROCONF
         self.txt: Mapping[str, str] = MappingProxyType({})

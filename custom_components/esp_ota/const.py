@@ -14,8 +14,11 @@ CONF_HOSTNAME: Final = "hostname"
 CONF_BOARD: Final = "board"
 """Board id from the ``board`` TXT key; absent when unknown."""
 CONF_TRANSPORT: Final = "transport"
-"""How firmware reaches the board; only ``espota`` entries exist so far."""
+"""How firmware reaches the board: ``espota`` (push) or ``pull`` (the board asks)."""
 TRANSPORT_ESPOTA: Final = "espota"
+TRANSPORT_PULL: Final = "pull"
+CONF_MAC: Final = "mac"
+"""STA MAC of a pull board, ``aa:bb:cc:dd:ee:ff``: its unique id."""
 
 # ArduinoOTA's default UDP ports (ArduinoOTA.cpp of each core).
 DEFAULT_PORT_ESP8266: Final = 8266
