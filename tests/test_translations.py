@@ -46,11 +46,13 @@ def test_every_flow_step_error_and_abort_has_text() -> None:
         "zeroconf_password",
         "reauth_confirm",
         "reconfigure",
+        "pull_confirm",
     }
     assert set(config["error"]) == {"invalid_host", "cannot_resolve"}
     assert set(config["abort"]) == {
         "already_configured",
         "invalid_discovery_info",
+        "invalid_mac",
         "reauth_successful",
         "reconfigure_successful",
     }

@@ -144,6 +144,19 @@ class EspOtaBoard:
             self._async_notify()
 
     @callback
+    def async_set_available(self, available: bool) -> None:
+        """Set presence from check-ins instead of mDNS (pull boards, pull_hub.py)."""
+        if available == self.available:
+            return
+        if available:
+            self.last_seen = dt_util.utcnow()
+        LOGGER.info(
+            "Board %s is %s", self.hostname, "back online" if available else "overdue"
+        )
+        self.available = available
+        self._async_notify()
+
+    @callback
     def async_handle_goodbye(self) -> None:
         """Take in that the board's mDNS records went away: unavailable."""
         if self.available:

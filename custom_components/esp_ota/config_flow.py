@@ -36,6 +36,7 @@ from .announcement import (
 )
 from .board import EspOtaConfigEntry
 from .compat import vol
+from .config_flow_pull import PullDiscoveryFlowMixin
 from .const import (
     CONF_BOARD,
     CONF_HOSTNAME,
@@ -108,7 +109,7 @@ def _entry_data(
     return data
 
 
-class EspOtaConfigFlow(ConfigFlow, domain=DOMAIN):
+class EspOtaConfigFlow(PullDiscoveryFlowMixin, ConfigFlow, domain=DOMAIN):
     """Add an ArduinoOTA board: discovered over mDNS or by hand."""
 
     VERSION = 1

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
 
 DOMAIN: Final = "esp_ota"
 LOGGER: Final = logging.getLogger(__package__)
@@ -28,3 +31,8 @@ DEFAULT_PORT_ESP32: Final = 3232
 ARDUINO_SERVICE_TYPE: Final = "_arduino._tcp.local."
 
 MANUFACTURER: Final = "Espressif"
+
+
+def is_pull_entry(entry: ConfigEntry) -> bool:
+    """Tell whether an entry is a pull board (it fetches its updates)."""
+    return bool(entry.data.get(CONF_TRANSPORT) == TRANSPORT_PULL)

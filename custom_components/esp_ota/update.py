@@ -14,7 +14,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .board import EspOtaConfigEntry
-from .const import DOMAIN
+from .const import DOMAIN, is_pull_entry
 from .entity import EspOtaEntity
 from .firmware import ImageKind
 from .install import Transport, async_install
@@ -35,6 +35,12 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add the board's firmware update entity."""
+    if is_pull_entry(entry):
+        # pull_update subclasses this module's entity, so it is imported late.
+        from .pull_update import EspOtaPullUpdateEntity  # noqa: PLC0415
+
+        async_add_entities([EspOtaPullUpdateEntity(hass, entry)])
+        return
     async_add_entities([EspOtaUpdateEntity(hass, entry, EspotaTransport(hass, entry))])
 
 
@@ -45,9 +51,12 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
     _attr_translation_key = "firmware"
 
     def __init__(
-        self, hass: HomeAssistant, entry: EspOtaConfigEntry, transport: Transport
+        self,
+        hass: HomeAssistant,
+        entry: EspOtaConfigEntry,
+        transport: Transport | None,
     ) -> None:
-        """Create the entity for one board."""
+        """Create the entity for one board (pull boards have no transport)."""
         super().__init__(entry.runtime_data, "firmware")
         self._entry = entry
         self._transport = transport
@@ -126,6 +135,8 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
     ) -> None:
         """Flash the chosen staged image, if every rule allows it."""
         staged = self._pick(version)
+        if self._transport is None:  # pull_update overrides async_install
+            raise NotImplementedError
         self._attr_in_progress = True
         self._attr_update_percentage = None
         self._last_percent = None
