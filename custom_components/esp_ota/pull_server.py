@@ -128,16 +128,19 @@ class EspOtaPullView(HomeAssistantView):
                 await response.write(chunk)
                 sent += len(chunk)
                 hub.async_progress(entry, sent, staged.size)
-            await response.write_eof()
+            if sent == staged.size:
+                await response.write_eof()
         except (ConnectionError, RuntimeError) as err:
             # The board went away mid-download; it asks again next round.
             _LOGGER.debug("Download of %s broke off: %s", entry.title, err)
-            hub.async_progress_reset(entry)
-            return response
         finally:
             await hass.async_add_executor_job(file.close)
+            if sent != staged.size:
+                # Broken off (or cancelled with the connection): not received.
+                # Close the connection: the promised length cannot be kept.
+                hub.async_progress_reset(entry)
+                if request.transport is not None:
+                    request.transport.close()
         if sent == staged.size:
             await hub.async_served(entry, staged)
-        else:
-            hub.async_progress_reset(entry)
         return response
