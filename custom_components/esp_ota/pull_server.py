@@ -10,8 +10,8 @@ secret. Answers, as the cores' ``handleUpdate`` reads them:
   board reports a failed check and tries again on its next round);
 - 304 when nothing is due (or the board is unknown: a "new board checked in"
   flow is started);
-- 200 with the staged image, streamed from disk in ``CHUNK_SIZE`` pieces read
-  in the executor, with ``Content-Length`` (the client refuses a 200 without
+- 200 with the staged image, streamed from disk in ``CHUNK_SIZE`` pieces
+  (``sendfile``, or reads in the executor where the transport cannot), with ``Content-Length`` (the client refuses a 200 without
   it), ``Content-Type: application/octet-stream`` and ``x-MD5`` (the client
   verifies the flashed bytes against it, so a file changed on disk is never
   booted).
@@ -19,12 +19,14 @@ secret. Answers, as the cores' ``handleUpdate`` reads them:
 
 from __future__ import annotations
 
+import asyncio
 from http import HTTPStatus
 import logging
 import secrets
 from typing import IO, Final
 
 from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import HomeAssistantView
 
@@ -38,7 +40,9 @@ from .store import StagedFirmware
 _LOGGER = logging.getLogger(__name__)
 
 PULL_PATH: Final = "/api/esp_ota/pull"
-CHUNK_SIZE: Final = 64 * 1024
+# Progress is reported per piece; 256 KiB keeps that at a few steps per image
+# while a piece never holds the loop for long.
+CHUNK_SIZE: Final = 256 * 1024
 # ESP boards send about ten headers; anything far beyond is not a board.
 MAX_HEADERS: Final = 48
 
@@ -46,6 +50,24 @@ MAX_HEADERS: Final = 48
 def pull_url_path(token: str) -> str:
     """Return the path boards call."""
     return f"{PULL_PATH}/{token}"
+
+
+def _read_at(file: IO[bytes], offset: int, count: int) -> bytes:
+    """Read count bytes at offset (executor only)."""
+    file.seek(offset)
+    return file.read(count)
+
+
+async def _async_flush_headers(writer: AbstractStreamWriter | None) -> bool:
+    """Put the headers on the wire before sendfile; False when there is no writer."""
+    if writer is None:
+        return False
+    # aiohttp >= 3.12 holds the headers back until the first body write.
+    send_headers = getattr(writer, "send_headers", None)
+    if callable(send_headers):
+        send_headers()
+    await writer.drain()
+    return True
 
 
 def _empty(status: HTTPStatus) -> web.Response:
@@ -115,18 +137,32 @@ class EspOtaPullView(HomeAssistantView):
         response.content_length = staged.size
         sent = 0
         try:
-            await response.prepare(request)
+            writer = await response.prepare(request)
             hub.async_progress(entry, 0, staged.size)
+            # Zero-copy sendfile in pieces (progress per piece) where the
+            # transport allows it; executor reads otherwise (TLS).
+            use_sendfile = await _async_flush_headers(writer)
             while sent < staged.size:
-                chunk = await hass.async_add_executor_job(
-                    file.read, min(CHUNK_SIZE, staged.size - sent)
-                )
-                if not chunk:
+                count = min(CHUNK_SIZE, staged.size - sent)
+                if use_sendfile and request.transport is not None:
+                    try:
+                        done = await hass.loop.sendfile(
+                            request.transport, file, sent, count, fallback=False
+                        )
+                    except (NotImplementedError, asyncio.SendfileNotAvailableError):
+                        use_sendfile = False
+                        continue
+                else:
+                    chunk = await hass.async_add_executor_job(
+                        _read_at, file, sent, count
+                    )
+                    await response.write(chunk)
+                    done = len(chunk)
+                if not done:
                     # Shorter than staged: the board sees a short body and
                     # fails its MD5 check; nothing more to send.
                     break
-                await response.write(chunk)
-                sent += len(chunk)
+                sent += done
                 hub.async_progress(entry, sent, staged.size)
             if sent == staged.size:
                 await response.write_eof()

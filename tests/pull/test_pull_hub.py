@@ -98,7 +98,7 @@ async def test_a_download_that_breaks_off_resets_progress(
     hass: HomeAssistant, pull_server: PullServer, hass_admin_user: Any
 ) -> None:
     entry = await pull_server.add_board()
-    await pull_server.stage(entry, build_esp32_app(version="2.0.0", size=256 * 1024))
+    await pull_server.stage(entry, build_esp32_app(version="2.0.0", size=1024 * 1024))
     await hass.services.async_call(
         "update",
         "install",
@@ -119,13 +119,17 @@ async def test_a_download_that_breaks_off_resets_progress(
             raise ConnectionResetError("board went away")
         await original(self, data)
 
-    with patch.object(web.StreamResponse, "write", write_then_drop):
+    with (
+        patch.object(web.StreamResponse, "write", write_then_drop),
+        # No sendfile: the executor path, as behind TLS.
+        patch.object(hass.loop, "sendfile", side_effect=NotImplementedError),
+    ):
         response = await pull_server.client.get(
             f"/api/esp_ota/pull/{pull_server.token}", headers=board().headers()
         )
         with pytest.raises(Exception):  # noqa: B017, PT011 - aiohttp's payload error
             await response.read()
-    assert (64 * 1024, 256 * 1024) in seen
+    assert (512 * 1024, 1024 * 1024) in seen
     assert seen[-1] is None
     state = hass.states.get(f"update.{slug(MAC)}_firmware")
     assert state.attributes["in_progress"] is True
@@ -165,7 +169,10 @@ async def test_a_shorter_file_than_staged_ends_the_body_early(
     store = get_store(hass)
     path = store.path_for(store.latest(entry.entry_id))
     await hass.async_add_executor_job(path.write_bytes, b"\xe9short")
-    with patch("custom_components.esp_ota.pull_server.CHUNK_SIZE", 4):
+    with (
+        patch("custom_components.esp_ota.pull_server.CHUNK_SIZE", 4),
+        patch.object(hass.loop, "sendfile", side_effect=NotImplementedError),
+    ):
         response = await pull_server.client.get(
             f"/api/esp_ota/pull/{pull_server.token}", headers=board().headers()
         )
@@ -204,3 +211,22 @@ async def test_a_new_board_without_a_name_is_titled_by_its_mac(
     assert result["description_placeholders"]["version"] == "unknown"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["title"] == "02:00:00:00:00:01"
+
+
+async def test_the_image_is_the_same_with_sendfile_and_without(
+    hass: HomeAssistant, pull_server: PullServer, hass_admin_user: Any
+) -> None:
+    entry = await pull_server.add_board()
+    image = build_esp32_app(version="2.0.0", size=600 * 1024)
+    await pull_server.stage(entry, image)
+    await hass.services.async_call(
+        "update",
+        "install",
+        {"entity_id": f"update.{slug(MAC)}_firmware"},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    assert await (await pull_server.get(board().headers())).read() == image
+    with patch.object(hass.loop, "sendfile", side_effect=NotImplementedError):
+        response = await pull_server.get(board().headers())
+    assert await response.read() == image

@@ -401,3 +401,10 @@ async def test_an_esp8266_pull_client_is_updated_too(
         PullResult.NO_UPDATES
     )
     assert hass.data[DATA_LEDGER].installed(entry.entry_id).version == "3.0.0"
+
+
+async def test_a_request_with_very_many_headers_gets_400(
+    pull_server: PullServer,
+) -> None:
+    headers = {**board().headers(), **{f"x-filler-{i}": "1" for i in range(60)}}
+    assert (await pull_server.get(headers)).status == 400

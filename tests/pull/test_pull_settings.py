@@ -72,3 +72,20 @@ async def test_turning_the_server_off_in_the_options_answers_404(
     )
     assert hass.data[DATA_SETTINGS].pull_enabled is False
     assert (await pull_server.get(board().headers())).status == 404
+
+
+async def test_the_url_falls_back_when_home_assistant_knows_no_address(
+    hass: HomeAssistant, pull_server: PullServer
+) -> None:
+    from unittest.mock import patch
+
+    from homeassistant.helpers.network import NoURLAvailableError
+
+    from custom_components.esp_ota.pull_settings import FALLBACK_BASE_URL, pull_url
+
+    with patch(
+        "custom_components.esp_ota.pull_settings.get_url",
+        side_effect=NoURLAvailableError,
+    ):
+        url = pull_url(hass, hass.data[DATA_SETTINGS])
+    assert url == f"{FALLBACK_BASE_URL}/api/esp_ota/pull/{pull_server.token}"
