@@ -93,6 +93,7 @@ class EspOtaPullSensor(EspOtaEntity, SensorEntity):
         super().__init__(entry.runtime_data, description.key)
         self._entry = entry
         self.entity_description = description
+        self._written: tuple[bool, object] | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow check-ins."""
@@ -102,6 +103,13 @@ class EspOtaPullSensor(EspOtaEntity, SensorEntity):
                 self._entry, self._handle_board_update
             )
         )
+
+    def _handle_board_update(self) -> None:
+        """Write only a changed value: a fleet checking in writes little."""
+        current = (self.available, self.native_value)
+        if current != self._written:
+            self._written = current
+            self.async_write_ha_state()
 
     @property
     def available(self) -> bool:
