@@ -136,4 +136,4 @@ async def test_fleet_limit_is_set_in_the_settings_and_kept(
     restarted = Settings(hass)
     await restarted.async_load()
     assert restarted.parallel_uploads == 2
-    assert hass_storage["esp_ota.settings"]["data"] == {"parallel_uploads": 2}
+    assert hass_storage["esp_ota.settings"]["data"]["parallel_uploads"] == 2

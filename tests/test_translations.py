@@ -51,6 +51,7 @@ def test_every_flow_step_error_and_abort_has_text() -> None:
         "web_confirm",
         "reauth_web",
         "reconfigure_web",
+        "pull_confirm",
     }
     assert set(config["error"]) == {
         "invalid_host",
@@ -62,6 +63,7 @@ def test_every_flow_step_error_and_abort_has_text() -> None:
     assert set(config["abort"]) == {
         "already_configured",
         "invalid_discovery_info",
+        "invalid_mac",
         "reauth_successful",
         "reconfigure_successful",
         "not_esp_updater",

@@ -12,12 +12,14 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from .board import EspOtaBoard, EspOtaConfigEntry
-from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB
+from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
 from .firmware import ImageKind
 from .inbox import FirmwareInbox
 from .install import confirmation_issue_id
 from .ledger import DATA_LEDGER, Ledger
 from .presence import async_get_presence, async_release_presence
+from .pull_hub import DATA_PULL, PullHub
+from .pull_server import EspOtaPullView
 from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
 from .staging import DATA_STORE, board_key, get_store
@@ -26,6 +28,7 @@ from .store import FirmwareStore
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.SENSOR,
     Platform.SWITCH,
     Platform.UPDATE,
 ]
@@ -43,6 +46,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     settings = Settings(hass)
     await settings.async_load()
     hass.data[DATA_SETTINGS] = settings
+    pull = PullHub(hass)
+    await pull.async_load()
+    hass.data[DATA_PULL] = pull
+    # Always registered (views cannot be removed); it answers 404 while off.
+    hass.http.register_view(EspOtaPullView(hass))
     async_setup_services(hass)
     return True
 
@@ -52,7 +60,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
     board = EspOtaBoard(hass, entry)
     entry.runtime_data = board
     _async_remove_stale_devices(hass, entry, board.hostname)
-    if entry.data.get(CONF_TRANSPORT) != TRANSPORT_WEB:
+    if is_pull_entry(entry):
+        # No mDNS: presence comes from check-ins at the pull view.
+        entry.async_on_unload(hass.data[DATA_PULL].async_register(entry))
+    elif entry.data.get(CONF_TRANSPORT) != TRANSPORT_WEB:
         # Web updater boards announce no _arduino._tcp service; an ArduinoOTA
         # announcement of the same host must not move them to the OTA port.
         presence = await async_get_presence(hass)
@@ -91,6 +102,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> N
     key = board_key(entry)
     await get_store(hass).async_remove_board(key)
     await hass.data[DATA_LEDGER].async_forget(key)
+    hass.data[DATA_PULL].async_forget(entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bool:

@@ -48,8 +48,9 @@ class EspOtaBoard:
         self._hass = hass
         self._entry = entry
         self.hostname: str = entry.data[CONF_HOSTNAME]
-        self.host: str = entry.data[CONF_HOST]
-        self.port: int = entry.data[CONF_PORT]
+        # Pull boards (they ask us) have no address of their own.
+        self.host: str = entry.data.get(CONF_HOST, "")
+        self.port: int = entry.data.get(CONF_PORT, 0)
         self.board_id: str | None = entry.data.get(CONF_BOARD)
         self.available: bool = (
             entry.source != SOURCE_ZEROCONF
@@ -146,6 +147,19 @@ class EspOtaBoard:
             LOGGER.info("Board %s is back online", self.hostname)
             self.available = True
             self._async_notify()
+
+    @callback
+    def async_set_available(self, available: bool) -> None:
+        """Set presence from check-ins instead of mDNS (pull boards, pull_hub.py)."""
+        if available == self.available:
+            return
+        if available:
+            self.last_seen = dt_util.utcnow()
+        LOGGER.info(
+            "Board %s is %s", self.hostname, "back online" if available else "overdue"
+        )
+        self.available = available
+        self._async_notify()
 
     @callback
     def async_handle_goodbye(self) -> None:

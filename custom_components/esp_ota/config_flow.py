@@ -36,6 +36,7 @@ from .announcement import (
 )
 from .board import EspOtaConfigEntry
 from .compat import vol
+from .config_flow_pull import PullDiscoveryFlowMixin
 from .config_flow_web import WebUpdaterFlow
 from .const import (
     CONF_BOARD,
@@ -119,7 +120,9 @@ def _entry_data(
     return data
 
 
-class EspOtaConfigFlow(WebUpdaterFlow, ConfigFlow, domain=DOMAIN):
+class EspOtaConfigFlow(
+    WebUpdaterFlow, PullDiscoveryFlowMixin, ConfigFlow, domain=DOMAIN
+):
     """Add an ArduinoOTA board: discovered over mDNS or by hand."""
 
     VERSION = 1

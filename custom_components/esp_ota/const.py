@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
 
 DOMAIN: Final = "esp_ota"
 LOGGER: Final = logging.getLogger(__package__)
@@ -14,8 +17,12 @@ CONF_HOSTNAME: Final = "hostname"
 CONF_BOARD: Final = "board"
 """Board id from the ``board`` TXT key; absent when unknown."""
 CONF_TRANSPORT: Final = "transport"
-"""How firmware reaches the board: ``espota`` (ArduinoOTA) or ``web`` (web updater)."""
+"""How firmware reaches the board: ``espota`` (ArduinoOTA), ``web`` (web updater)
+or ``pull`` (the board asks)."""
 TRANSPORT_ESPOTA: Final = "espota"
+TRANSPORT_PULL: Final = "pull"
+CONF_MAC: Final = "mac"
+"""STA MAC of a pull board, ``aa:bb:cc:dd:ee:ff``: its unique id."""
 
 # ArduinoOTA's default UDP ports (ArduinoOTA.cpp of each core).
 DEFAULT_PORT_ESP8266: Final = 8266
@@ -33,3 +40,8 @@ CONF_PATH: Final = "path"
 DEFAULT_WEB_PATH: Final = "/update"
 DEFAULT_WEB_PORT: Final = 80
 HTTP_SERVICE_TYPE: Final = "_http._tcp.local."
+
+
+def is_pull_entry(entry: ConfigEntry) -> bool:
+    """Tell whether an entry is a pull board (it fetches its updates)."""
+    return bool(entry.data.get(CONF_TRANSPORT) == TRANSPORT_PULL)

@@ -1,7 +1,8 @@
 """Installing staged firmware on a board: the rules first, then the transport.
 
-Every install, whatever carries the bytes (ArduinoOTA today, the web updater
-later), goes through ``async_install``, in this order, before a byte is sent:
+Every push install, whatever carries the bytes (ArduinoOTA, the web updater),
+goes through ``async_install``, in this order, before a byte is sent (rules 1
+to 3 are ``check_rules``, which the pull server asks on every check-in too):
 
 1. the board's "OTA updates allowed" switch is on;
 2. a person confirmed this exact image (by SHA-256) for this board — an install
@@ -31,6 +32,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
 from .firmware import (
+    ChipFamily,
     FirmwareError,
     ImageKind,
     check_fit,
@@ -67,6 +69,10 @@ class InstallError(HomeAssistantError):
     """An install was refused or failed; the message is translated."""
 
 
+class NotConfirmedError(InstallError):
+    """No person confirmed the image for this board."""
+
+
 def _error(key: str, **placeholders: object) -> InstallError:
     return InstallError(
         translation_domain=DOMAIN,
@@ -98,9 +104,7 @@ async def async_install(
     """Check every rule, then flash the image and wait for the board to return."""
     board = entry.runtime_data
     key = board_key(entry)
-    if not board.updates_allowed:
-        raise _error("updates_not_allowed", board=entry.title)
-    await _async_check_confirmation(hass, entry, staged, context)
+    await async_check_install(hass, entry, staged, context=context)
     data = await hass.async_add_executor_job(get_store(hass).read, staged)
     _check_image(entry, staged, data)
     if board.install_lock.locked():
@@ -124,41 +128,83 @@ async def async_install(
     ir.async_delete_issue(hass, DOMAIN, comeback_issue_id(key))
 
 
-async def _async_check_confirmation(
+def check_rules(
     hass: HomeAssistant,
     entry: EspOtaConfigEntry,
     staged: StagedFirmware,
-    context: Context | None,
+    *,
+    free_space: int | None = None,
+    board_family: ChipFamily | None = None,
 ) -> None:
+    """Rules 1 to 3 on what is known without a person or the bytes at hand.
+
+    The switch is on, a person confirmed this exact image (ledger), and the
+    staged image fits the board (chip family from the board id unless given,
+    free space when known). Push installs and the pull server both ask this.
+    """
+    board = entry.runtime_data
+    if not board.updates_allowed:
+        raise _error("updates_not_allowed", board=entry.title)
+    if not hass.data[DATA_LEDGER].is_confirmed(board_key(entry), staged.sha256):
+        raise NotConfirmedError(
+            translation_domain=DOMAIN,
+            translation_key="not_confirmed",
+            translation_placeholders={"board": entry.title, "version": staged.version},
+        )
+    try:
+        check_fit(
+            staged,
+            board_family=board_family or family_for_board(board.board_id),
+            free_space=free_space,
+            target=staged.kind,
+        )
+    except FirmwareError as err:
+        raise staging_error(err) from err
+
+
+async def async_check_install(
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    staged: StagedFirmware,
+    *,
+    context: Context | None,
+    free_space: int | None = None,
+) -> None:
+    """Take a person's Install as the confirmation, then check the rules.
+
+    A person pressing Install on this exact image confirms it (only while the
+    switch allows installs); an automation's install without an earlier
+    confirmation raises a repair issue that says what to confirm.
+    """
     ledger = hass.data[DATA_LEDGER]
     key = board_key(entry)
-    if context is not None and context.user_id is not None:
-        # A person pressed Install on this exact image: that is the confirmation.
-        if not ledger.is_confirmed(key, staged.sha256):
-            await ledger.async_confirm(
-                key,
-                sha256=staged.sha256,
-                version=staged.version,
-                user_id=context.user_id,
-            )
-        return
-    if ledger.is_confirmed(key, staged.sha256):
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        confirmation_issue_id(key),
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key="install_needs_confirmation",
-        translation_placeholders={
-            "board": entry.title,
-            "version": staged.version,
-            "sha256": staged.short_hash,
-        },
-    )
-    raise _error("not_confirmed", board=entry.title, version=staged.version)
+    if (
+        context is not None
+        and context.user_id is not None
+        and entry.runtime_data.updates_allowed
+        and not ledger.is_confirmed(key, staged.sha256)
+    ):
+        await ledger.async_confirm(
+            key, sha256=staged.sha256, version=staged.version, user_id=context.user_id
+        )
+    try:
+        check_rules(hass, entry, staged, free_space=free_space)
+    except NotConfirmedError:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            confirmation_issue_id(key),
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="install_needs_confirmation",
+            translation_placeholders={
+                "board": entry.title,
+                "version": staged.version,
+                "sha256": staged.short_hash,
+            },
+        )
+        raise
 
 
 def _check_image(entry: EspOtaConfigEntry, staged: StagedFirmware, data: bytes) -> None:

@@ -22,6 +22,7 @@ from homeassistant.helpers.selector import (
 
 from .compat import vol
 from .firmware import ImageKind
+from .pull_settings import async_apply_pull_settings, pull_placeholders, pull_schema
 from .settings import DATA_SETTINGS, MAX_PARALLEL_UPLOADS
 from .staging import StagingError, async_stage_for_entry, staging_error
 from .store import MAX_IMAGE_SIZE, ImageTooLargeError, StagedFirmware
@@ -56,10 +57,11 @@ class EspOtaOptionsFlow(OptionsFlow):
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change how many boards may be flashed at the same time."""
+        """Change how many boards may be flashed at the same time; the pull server."""
         settings = self.hass.data[DATA_SETTINGS]
         if user_input is not None:
             await settings.async_set_parallel_uploads(int(user_input[CONF_PARALLEL]))
+            await async_apply_pull_settings(settings, user_input)
             return self.async_create_entry(data=dict(self.config_entry.options))
         schema = vol.Schema(
             {
@@ -73,9 +75,14 @@ class EspOtaOptionsFlow(OptionsFlow):
                         mode=NumberSelectorMode.BOX,
                     )
                 ),
+                **pull_schema(settings),
             }
         )
-        return self.async_show_form(step_id="settings", data_schema=schema)
+        return self.async_show_form(
+            step_id="settings",
+            data_schema=schema,
+            description_placeholders=pull_placeholders(self.hass, settings),
+        )
 
     async def async_step_upload(
         self, user_input: dict[str, Any] | None = None

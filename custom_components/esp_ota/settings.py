@@ -8,7 +8,8 @@ from any board's options.
 from __future__ import annotations
 
 import asyncio
-from typing import Final, TypedDict
+import secrets
+from typing import Final, NotRequired, TypedDict
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
@@ -25,8 +26,14 @@ DEFAULT_PARALLEL_UPLOADS: Final = 4
 MAX_PARALLEL_UPLOADS: Final = 32
 
 
+# 256 bits: the pull URL is the only secret an ESP board can send.
+PULL_TOKEN_BYTES: Final = 32
+
+
 class _SettingsData(TypedDict):
     parallel_uploads: int
+    pull_enabled: NotRequired[bool]
+    pull_token: NotRequired[str]
 
 
 class FleetLimiter:
@@ -64,11 +71,18 @@ class Settings:
         """Create with defaults; call async_load before use."""
         self._store: Store[_SettingsData] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
         self.fleet = FleetLimiter(DEFAULT_PARALLEL_UPLOADS)
+        self.pull_enabled = False
+        self.pull_token = ""
 
     async def async_load(self) -> None:
-        """Load the saved settings."""
+        """Load the saved settings; create the pull token the first time."""
         if data := await self._store.async_load():
             self.fleet.limit = data["parallel_uploads"]
+            self.pull_enabled = data.get("pull_enabled", False)
+            self.pull_token = data.get("pull_token", "")
+        if not self.pull_token:
+            self.pull_token = secrets.token_urlsafe(PULL_TOKEN_BYTES)
+            await self._async_save()
 
     @property
     def parallel_uploads(self) -> int:
@@ -78,4 +92,20 @@ class Settings:
     async def async_set_parallel_uploads(self, limit: int) -> None:
         """Change and save how many boards may be flashed at once."""
         await self.fleet.async_set_limit(limit)
-        await self._store.async_save({"parallel_uploads": limit})
+        await self._async_save()
+
+    async def async_set_pull(self, *, enabled: bool, rotate_token: bool) -> None:
+        """Turn the pull server on or off; a rotated token voids the old URL."""
+        self.pull_enabled = enabled
+        if rotate_token:
+            self.pull_token = secrets.token_urlsafe(PULL_TOKEN_BYTES)
+        await self._async_save()
+
+    async def _async_save(self) -> None:
+        await self._store.async_save(
+            {
+                "parallel_uploads": self.fleet.limit,
+                "pull_enabled": self.pull_enabled,
+                "pull_token": self.pull_token,
+            }
+        )

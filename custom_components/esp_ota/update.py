@@ -15,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .board import EspOtaConfigEntry
-from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB
+from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
 from .entity import EspOtaEntity
 from .firmware import ImageKind
 from .install import Transport, async_install
@@ -37,6 +37,12 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add the board's firmware update entity."""
+    if is_pull_entry(entry):
+        # pull_update subclasses this module's entity, so it is imported late.
+        from .pull_update import EspOtaPullUpdateEntity  # noqa: PLC0415
+
+        async_add_entities([EspOtaPullUpdateEntity(hass, entry)])
+        return
     transport: Transport = (
         WebTransport(hass, entry)
         if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB
@@ -52,9 +58,12 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
     _attr_translation_key = "firmware"
 
     def __init__(
-        self, hass: HomeAssistant, entry: EspOtaConfigEntry, transport: Transport
+        self,
+        hass: HomeAssistant,
+        entry: EspOtaConfigEntry,
+        transport: Transport | None,
     ) -> None:
-        """Create the entity for one board."""
+        """Create the entity for one board (pull boards have no transport)."""
         super().__init__(entry.runtime_data, "firmware")
         self._entry = entry
         self._transport = transport
@@ -138,6 +147,8 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
     ) -> None:
         """Flash the chosen staged image, if every rule allows it."""
         staged = self._pick(version)
+        if self._transport is None:  # pull_update overrides async_install
+            raise NotImplementedError
         self._attr_in_progress = True
         self._attr_update_percentage = None
         self._last_percent = None

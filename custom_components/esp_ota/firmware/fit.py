@@ -19,18 +19,33 @@ caller should say in the UI that the check was skipped.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Protocol
 
 from .chips import ChipFamily
 from .errors import TooLargeError, WrongChipError, WrongTargetError
-from .image import FirmwareImage
 from .kinds import ImageKind
 
 FLASH_SECTOR_SIZE: Final = 4096
 
 
+class FitSubject(Protocol):
+    """What the fit check reads: an inspected image or a staged one's record."""
+
+    @property
+    def kind(self) -> ImageKind:
+        """App or filesystem."""
+
+    @property
+    def chip(self) -> ChipFamily | None:
+        """The chip the image is built for, None when the image does not say."""
+
+    @property
+    def size(self) -> int:
+        """Size in bytes."""
+
+
 def check_fit(
-    image: FirmwareImage,
+    image: FitSubject,
     *,
     board_family: ChipFamily | None,
     free_space: int | None,

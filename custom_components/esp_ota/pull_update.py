@@ -1,0 +1,82 @@
+"""The update entity of a pull board: Install arms, the board fetches.
+
+Pressing Install is the person's confirmation (the same ledger as push
+installs) and arms the update; the action returns once armed, because a
+sleeping board may ask hours later. The card then shows "in progress" while
+the update is pending, with the percentage of the board's download, until the
+board checks in running the new image (``pull_hub.py``). The entity stays
+available while the board sleeps, so an update can be armed at any time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+
+from .board import EspOtaConfigEntry
+from .install import async_check_install
+from .ledger import DATA_LEDGER
+from .pull_hub import DATA_PULL
+from .staging import board_key
+from .update import EspOtaUpdateEntity
+
+
+class EspOtaPullUpdateEntity(EspOtaUpdateEntity):
+    """Staged firmware for a board that fetches it itself."""
+
+    def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+        """Create the entity for one pull board."""
+        super().__init__(hass, entry, transport=None)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow check-ins and downloads too."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.hass.data[DATA_PULL].async_add_listener(
+                self._entry, self._handle_board_update
+            )
+        )
+
+    @property
+    def available(self) -> bool:
+        """Arming needs no board: always available."""
+        return True
+
+    @property
+    def installed_version(self) -> str | None:
+        """The version the board reported, else the last one seen installed."""
+        record = self.hass.data[DATA_PULL].record(self._entry)
+        if record is not None and record.check_in.version:
+            return record.check_in.version
+        installed = self.hass.data[DATA_LEDGER].installed(board_key(self._entry))
+        return installed.version if installed else None
+
+    @property
+    def in_progress(self) -> bool:
+        """In progress from Install until the board runs the image."""
+        return self.hass.data[DATA_PULL].pending(self._entry) is not None
+
+    @property
+    def update_percentage(self) -> int | None:
+        """How much of the image the board has downloaded."""
+        progress = self.hass.data[DATA_PULL].progress(self._entry)
+        if progress is None or not self.in_progress:
+            return None
+        sent, total = progress
+        return sent * 100 // total if total else 0
+
+    async def async_install(
+        self, version: str | None, backup: bool, **kwargs: Any
+    ) -> None:
+        """Confirm and arm the chosen image; the board fetches it when it asks."""
+        staged = self._pick(version)
+        record = self.hass.data[DATA_PULL].record(self._entry)
+        await async_check_install(
+            self.hass,
+            self._entry,
+            staged,
+            context=self._context,
+            free_space=record.check_in.free_space if record else None,
+        )
+        self.async_write_ha_state()
