@@ -164,6 +164,9 @@ async def test_a_board_without_a_version_key_shows_the_version_esp_ota_flashed(
         hass.states.get(board.update_entity).attributes[ATTR_INSTALLED_VERSION] is None
     )
     await stage(hass, board, build_esp32_app(version="2.0.0"))
+    # Install stays possible: the card says "unknown" rather than nothing.
+    state = hass.states.get(board.update_entity)
+    assert (state.state, state.attributes[ATTR_INSTALLED_VERSION]) == ("on", "unknown")
     await install(hass, board, person)
     state = hass.states.get(board.update_entity)
     assert state.attributes[ATTR_INSTALLED_VERSION] == "2.0.0"

@@ -10,7 +10,7 @@ from homeassistant.components.update import (
     ATTR_UPDATE_PERCENTAGE,
 )
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import STATE_ON
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -216,11 +216,11 @@ async def test_a_discovered_web_board_is_available_without_an_ota_announcement(
     board = await add_web_board(source="zeroconf")
     await stage(hass, board, build_esp8266_app(), version="2")
     assert board.runtime.available
-    # No version before esp_ota's first install (web boards announce none).
-    assert hass.states.get(board.update_entity).state not in {
-        STATE_UNAVAILABLE,
-        STATE_ON,
-    }
+    # No version before esp_ota's first install (web boards announce none):
+    # the card says "unknown" and offers the staged image.
+    state = hass.states.get(board.update_entity)
+    assert state.state == STATE_ON
+    assert state.attributes["installed_version"] == "unknown"
     assert hass.states.get("binary_sensor.esp8266_porch_online").state == STATE_ON
 
 

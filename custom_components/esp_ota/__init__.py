@@ -22,7 +22,7 @@ from .pull_hub import DATA_PULL, PullHub
 from .pull_server import EspOtaPullView
 from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
-from .staging import DATA_STORE, board_key, get_store
+from .staging import DATA_STORE, board_key, get_store, ledger_key
 from .store import FirmwareStore
 
 PLATFORMS: list[Platform] = [
@@ -86,15 +86,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
 @callback
 def _async_staged_changed(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
     """Void confirmations of other images, and their repair issue."""
-    key = board_key(entry)
-    latest = get_store(hass).latest(key, ImageKind.APP)
-    ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
-    entry.async_create_task(
-        hass,
-        hass.data[DATA_LEDGER].async_drop_stale_confirmation(
-            key, latest.sha256 if latest else None
-        ),
-    )
+    for kind in ImageKind:
+        key = ledger_key(entry, kind)
+        latest = get_store(hass).latest(board_key(entry), kind)
+        ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
+        entry.async_create_task(
+            hass,
+            hass.data[DATA_LEDGER].async_drop_stale_confirmation(
+                key, latest.sha256 if latest else None
+            ),
+        )
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:

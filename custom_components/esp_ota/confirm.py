@@ -11,7 +11,7 @@ from .const import DOMAIN
 from .firmware import ImageKind
 from .install import confirmation_issue_id
 from .ledger import DATA_LEDGER
-from .staging import board_key, get_store
+from .staging import board_key, get_store, ledger_key
 from .store import StagedFirmware
 
 
@@ -20,6 +20,7 @@ async def async_confirm(
     entry: EspOtaConfigEntry,
     context: Context | None,
     version: str | None = None,
+    kind: ImageKind = ImageKind.APP,
 ) -> StagedFirmware:
     """Record that the person in context confirmed a staged image of the board.
 
@@ -32,8 +33,7 @@ async def async_confirm(
             translation_key="confirmation_needs_person",
             translation_placeholders={"board": entry.title},
         )
-    key = board_key(entry)
-    images = get_store(hass).images(key, ImageKind.APP)
+    images = get_store(hass).images(board_key(entry), kind)
     chosen = next(
         (image for image in images if version is None or image.version == version),
         None,
@@ -46,6 +46,7 @@ async def async_confirm(
             else "version_not_staged",
             translation_placeholders={"board": entry.title, "version": version or ""},
         )
+    key = ledger_key(entry, kind)
     await hass.data[DATA_LEDGER].async_confirm(
         key, sha256=chosen.sha256, version=chosen.version, user_id=context.user_id
     )

@@ -41,7 +41,7 @@ from .firmware import (
 )
 from .ledger import DATA_LEDGER
 from .settings import DATA_SETTINGS
-from .staging import board_key, get_store, staging_error
+from .staging import get_store, ledger_key, staging_error
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
@@ -103,7 +103,7 @@ async def async_install(
 ) -> None:
     """Check every rule, then flash the image and wait for the board to return."""
     board = entry.runtime_data
-    key = board_key(entry)
+    key = ledger_key(entry, staged.kind)
     await async_check_install(hass, entry, staged, context=context)
     data = await hass.async_add_executor_job(get_store(hass).read, staged)
     _check_image(entry, staged, data)
@@ -145,7 +145,9 @@ def check_rules(
     board = entry.runtime_data
     if not board.updates_allowed:
         raise _error("updates_not_allowed", board=entry.title)
-    if not hass.data[DATA_LEDGER].is_confirmed(board_key(entry), staged.sha256):
+    if not hass.data[DATA_LEDGER].is_confirmed(
+        ledger_key(entry, staged.kind), staged.sha256
+    ):
         raise NotConfirmedError(
             translation_domain=DOMAIN,
             translation_key="not_confirmed",
@@ -177,7 +179,7 @@ async def async_check_install(
     confirmation raises a repair issue that says what to confirm.
     """
     ledger = hass.data[DATA_LEDGER]
-    key = board_key(entry)
+    key = ledger_key(entry, staged.kind)
     if (
         context is not None
         and context.user_id is not None
@@ -272,7 +274,7 @@ async def _async_flash_and_wait(
             ir.async_create_issue(
                 hass,
                 DOMAIN,
-                comeback_issue_id(board_key(entry)),
+                comeback_issue_id(ledger_key(entry, staged.kind)),
                 is_fixable=False,
                 severity=ir.IssueSeverity.ERROR,
                 translation_key="board_did_not_return",
@@ -288,13 +290,12 @@ async def _async_flash_and_wait(
     finally:
         if comeback is not None:
             comeback.cancel()
-    if staged.kind is ImageKind.APP:
-        await hass.data[DATA_LEDGER].async_record_install(
-            board_key(entry),
-            sha256=staged.sha256,
-            md5=staged.md5,
-            version=staged.version,
-        )
+    await hass.data[DATA_LEDGER].async_record_install(
+        ledger_key(entry, staged.kind),
+        sha256=staged.sha256,
+        md5=staged.md5,
+        version=staged.version,
+    )
     if board.version is not None and board.version != staged.version:
         _LOGGER.warning(
             "%s came back announcing version %s, not the flashed %s",

@@ -49,7 +49,7 @@ from .firmware import ChipFamily, ImageKind
 from .install import check_rules
 from .ledger import DATA_LEDGER
 from .pull_protocol import CheckIn, Core, Mode, RateLimiter, runs_image, update_due
-from .staging import board_key, get_store
+from .staging import board_key, get_store, ledger_key
 from .store import StagedFirmware
 
 _LOGGER = logging.getLogger(__name__)
@@ -192,9 +192,11 @@ class PullHub:
 
         return remove
 
-    def pending(self, entry: EspOtaConfigEntry) -> StagedFirmware | None:
-        """Return the confirmed image not yet seen installed, if any."""
-        key = board_key(entry)
+    def pending(
+        self, entry: EspOtaConfigEntry, kind: ImageKind = ImageKind.APP
+    ) -> StagedFirmware | None:
+        """Return the confirmed image of a kind not yet seen installed, if any."""
+        key = ledger_key(entry, kind)
         ledger = self._hass.data[DATA_LEDGER]
         confirmation = ledger.confirmation(key)
         if confirmation is None:
@@ -202,7 +204,7 @@ class PullHub:
         staged = next(
             (
                 i
-                for i in get_store(self._hass).images(key)
+                for i in get_store(self._hass).images(board_key(entry), kind)
                 if i.sha256 == confirmation.sha256
             ),
             None,
@@ -216,11 +218,9 @@ class PullHub:
         self, entry: EspOtaConfigEntry, check_in: CheckIn
     ) -> StagedFirmware | None:
         """Return the image this check-in gets (200), None for a 304."""
-        staged = self.pending(entry)
-        if staged is None:
-            return None
         wanted = ImageKind.APP if check_in.mode is Mode.SKETCH else ImageKind.FILESYSTEM
-        if staged.kind is not wanted:
+        staged = self.pending(entry, wanted)
+        if staged is None:
             return None
         if wanted is ImageKind.APP and not update_due(
             check_in, md5=staged.md5, version=staged.version
@@ -294,7 +294,9 @@ class PullHub:
         if staged.kind is ImageKind.FILESYSTEM:
             key = board_key(entry)
             self._progress.pop(key, None)
-            await self._hass.data[DATA_LEDGER].async_drop_stale_confirmation(key, None)
+            await self._hass.data[DATA_LEDGER].async_drop_stale_confirmation(
+                ledger_key(entry, ImageKind.FILESYSTEM), None
+            )
             self._notify(key)
 
     @callback

@@ -50,7 +50,7 @@ class EspOtaPullUpdateEntity(EspOtaUpdateEntity):
         if record is not None and record.check_in.version:
             return record.check_in.version
         installed = self.hass.data[DATA_LEDGER].installed(board_key(self._entry))
-        return installed.version if installed else None
+        return self._or_unknown(installed.version if installed else None)
 
     @property
     def in_progress(self) -> bool:

@@ -49,8 +49,15 @@ CONFIRM_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Optional(ATTR_VERSION): cv.string,
+        vol.Optional(ATTR_TARGET, default=TARGET_FLASH): vol.In(
+            [TARGET_FLASH, TARGET_FILESYSTEM]
+        ),
     }
 )
+
+
+def _kind(target: str) -> ImageKind:
+    return ImageKind.FILESYSTEM if target == TARGET_FILESYSTEM else ImageKind.APP
 
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> ConfigEntry:
@@ -74,11 +81,7 @@ async def _async_stage_firmware(call: ServiceCall) -> ServiceResponse:
     """Stage an image from a URL or an allowed file path for one board."""
     hass = call.hass
     entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    kind = (
-        ImageKind.FILESYSTEM
-        if call.data[ATTR_TARGET] == TARGET_FILESYSTEM
-        else ImageKind.APP
-    )
+    kind = _kind(call.data[ATTR_TARGET])
     source: Path | bytes
     if url := call.data.get(ATTR_URL):
         source = await async_download(hass, url)
@@ -132,7 +135,11 @@ async def _async_confirm(call: ServiceCall) -> ServiceResponse:
     """Confirm a staged image in the name of the person calling."""
     entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     confirmed = await async_confirm(
-        call.hass, entry, call.context, call.data.get(ATTR_VERSION)
+        call.hass,
+        entry,
+        call.context,
+        call.data.get(ATTR_VERSION),
+        _kind(call.data[ATTR_TARGET]),
     )
     return {"version": confirmed.version, "sha256": confirmed.sha256}
 

@@ -58,6 +58,16 @@ def board_key(entry: ConfigEntry) -> str:
     return entry.entry_id
 
 
+def ledger_key(entry: ConfigEntry, kind: ImageKind) -> str:
+    """Return the key of a board's confirmation and install record for a target.
+
+    Flash and filesystem are confirmed and installed independently: a person
+    who confirmed a sketch has not confirmed a filesystem image.
+    """
+    key = board_key(entry)
+    return key if kind is ImageKind.APP else f"{key}:{kind.value}"
+
+
 async def async_stage_for_entry(
     hass: HomeAssistant,
     entry: ConfigEntry,

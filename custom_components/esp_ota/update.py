@@ -20,7 +20,7 @@ from .entity import EspOtaEntity
 from .firmware import ImageKind
 from .install import Transport, async_install
 from .ledger import DATA_LEDGER
-from .staging import board_key, get_store
+from .staging import board_key, get_store, ledger_key
 from .store import StagedFirmware
 from .transport_espota import EspotaTransport
 from .transport_web import WebTransport
@@ -29,6 +29,7 @@ from .transport_web import WebTransport
 # limit, not by the entity platform.
 PARALLEL_UPDATES = 0
 RELEASE_SUMMARY_LENGTH: Final = 255
+UNKNOWN_VERSION: Final = "unknown"
 
 
 async def async_setup_entry(
@@ -50,11 +51,29 @@ async def async_setup_entry(
     )
     async_add_entities([EspOtaUpdateEntity(hass, entry, transport)])
 
+    # The filesystem card appears once a filesystem image is staged: most
+    # sketches have no filesystem, and an empty card would only be noise.
+    store = get_store(hass)
+    key = board_key(entry)
+
+    @callback
+    def add_filesystem_entity() -> None:
+        if store.latest(key, ImageKind.FILESYSTEM) is None:
+            return
+        remove_listener()
+        async_add_entities(
+            [EspOtaUpdateEntity(hass, entry, transport, ImageKind.FILESYSTEM)]
+        )
+
+    remove_listener = store.async_add_listener(key, add_filesystem_entity)
+    entry.async_on_unload(remove_listener)
+    add_filesystem_entity()
+
 
 class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
     """Staged firmware for one board, installed when a person says so."""
 
-    _attr_device_class = UpdateDeviceClass.FIRMWARE
+    _attr_device_class: UpdateDeviceClass | None = UpdateDeviceClass.FIRMWARE
     _attr_translation_key = "firmware"
 
     def __init__(
@@ -62,9 +81,20 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         hass: HomeAssistant,
         entry: EspOtaConfigEntry,
         transport: Transport | None,
+        kind: ImageKind = ImageKind.APP,
     ) -> None:
-        """Create the entity for one board (pull boards have no transport)."""
-        super().__init__(entry.runtime_data, "firmware")
+        """Create the flash (or filesystem) entity of a board.
+
+        Pull boards have no transport: they fetch their image themselves.
+        """
+        super().__init__(
+            entry.runtime_data, "firmware" if kind is ImageKind.APP else kind.value
+        )
+        self._kind = kind
+        if kind is ImageKind.FILESYSTEM:
+            # The filesystem is data, not firmware: no device class.
+            self._attr_device_class = None
+            self._attr_translation_key = kind.value
         self._entry = entry
         self._transport = transport
         self._last_percent: int | None = None
@@ -80,7 +110,7 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
 
     @property
     def _staged(self) -> list[StagedFirmware]:
-        return get_store(self.hass).images(board_key(self._entry), ImageKind.APP)
+        return get_store(self.hass).images(board_key(self._entry), self._kind)
 
     @property
     def supported_features(self) -> UpdateEntityFeature:
@@ -96,11 +126,28 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
 
     @property
     def installed_version(self) -> str | None:
-        """The version the board announces, else the last one esp_ota flashed."""
-        if self.board.version is not None:
+        """The version the board announces, else the last one esp_ota flashed.
+
+        A sketch announces its own version only; a filesystem's is known from
+        esp_ota's last install of one.
+        """
+        if self._kind is ImageKind.APP and self.board.version is not None:
             return self.board.version
-        installed = self.hass.data[DATA_LEDGER].installed(board_key(self._entry))
-        return installed.version if installed else None
+        installed = self.hass.data[DATA_LEDGER].installed(
+            ledger_key(self._entry, self._kind)
+        )
+        return self._or_unknown(installed.version if installed else None)
+
+    def _or_unknown(self, version: str | None) -> str | None:
+        """Say "unknown" rather than nothing once there is something to install.
+
+        With no installed version Home Assistant's state is unknown and the
+        frontend greys out Install; "unknown" is no invented version (it never
+        equals a staged one), so the card offers the staged image.
+        """
+        if version is None and self._staged:
+            return UNKNOWN_VERSION
+        return version
 
     @property
     def latest_version(self) -> str | None:

@@ -18,7 +18,6 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 
 from custom_components.esp_ota.const import CONF_MAC, CONF_TRANSPORT, DOMAIN
-from custom_components.esp_ota.firmware import ImageKind
 from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.pull_hub import DATA_PULL, MAX_DISCOVERY_FLOWS
 from tools.esp_emulator import Core
@@ -219,7 +218,8 @@ async def test_the_switch_off_means_304_and_install_is_refused(
     hass: HomeAssistant, pull_server: PullServer, person: Context
 ) -> None:
     entry = await pull_server.add_board()
-    await pull_server.stage(entry, build_esp32_app(version="2.0.0"))
+    app = build_esp32_app(version="2.0.0")
+    await pull_server.stage(entry, app)
     await press_install(hass, context=person)
     switch = f"switch.{slug(MAC)}_ota_updates_allowed"
     await hass.services.async_call(
@@ -299,7 +299,8 @@ async def test_a_board_that_tells_neither_md5_nor_version_gets_nothing(
     hass: HomeAssistant, pull_server: PullServer, person: Context
 ) -> None:
     entry = await pull_server.add_board()
-    await pull_server.stage(entry, build_esp32_app(version="2.0.0"))
+    app = build_esp32_app(version="2.0.0")
+    await pull_server.stage(entry, app)
     await press_install(hass, context=person)
     assert (await pull_server.get(board(send_md5=False).headers())).status == 304
     emulated = board(send_md5=False, version="1.0.0")
@@ -310,19 +311,27 @@ async def test_filesystem_mode_is_served_only_from_a_filesystem_image(
     hass: HomeAssistant, pull_server: PullServer, person: Context
 ) -> None:
     entry = await pull_server.add_board()
-    await pull_server.stage(entry, build_esp32_app(version="2.0.0"))
+    app = build_esp32_app(version="2.0.0")
+    await pull_server.stage(entry, app)
     await press_install(hass, context=person)
     assert (await pull_server.get(board().headers(spiffs=True))).status == 304
 
     filesystem = bytes(range(256)) * 256
     await pull_server.stage(entry, filesystem, target="filesystem", version="fs-1")
-    store = hass.data["esp_ota_firmware_store"]
-    staged = store.latest(entry.entry_id, ImageKind.FILESYSTEM)
-    await hass.data[DATA_LEDGER].async_confirm(
-        entry.entry_id, sha256=staged.sha256, version="fs-1", user_id="someone"
+    # Not confirmed yet: nothing for a filesystem check-in.
+    assert (await pull_server.get(board().headers(spiffs=True))).status == 304
+    await hass.services.async_call(
+        DOMAIN,
+        "confirm",
+        {"config_entry_id": entry.entry_id, "target": "filesystem"},
+        blocking=True,
+        context=person,
     )
-    # A sketch check-in never gets the filesystem image.
-    assert (await pull_server.get(board().headers())).status == 304
+    # Flash and filesystem are confirmed apart: a sketch check-in gets the
+    # armed sketch, never the filesystem image.
+    response = await pull_server.get(board().headers())
+    assert response.status == 200
+    assert await response.read() == app
     response = await pull_server.get(board().headers(spiffs=True))
     assert response.status == 200
     assert await response.read() == filesystem
