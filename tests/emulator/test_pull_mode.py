@@ -23,8 +23,10 @@ from tools.esp_emulator.pull_client import PullBoard
 from tools.esp_emulator.pull_loop import (
     DEFAULT_INTERVAL,
     PullLoop,
+    PullUrlMissingError,
     initial_sketch,
     mac_for,
+    resolve_url,
 )
 
 TOKEN = "s3cret-token-never-printed"
@@ -211,3 +213,23 @@ def test_derived_mac_is_stable_locally_administered_and_per_hostname() -> None:
     assert mac != mac_for("esp32-other")
     assert re.fullmatch(r"([0-9A-F]{2}:){5}[0-9A-F]{2}", mac)
     assert int(mac[:2], 16) & 0x03 == 0x02  # locally administered, unicast
+
+
+async def test_the_url_can_come_from_the_environment(
+    server: FakePullServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEMO_PULL_URL", server.url)
+
+    await run(build_parser().parse_args(_cli("@DEMO_PULL_URL", "--check-ins", "1")))
+
+    assert len(server.seen) == 1
+
+
+def test_a_missing_url_variable_is_an_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DEMO_PULL_URL", raising=False)
+
+    with pytest.raises(PullUrlMissingError, match="DEMO_PULL_URL is not set"):
+        resolve_url("@DEMO_PULL_URL")
+    assert resolve_url("http://127.0.0.1:1/x") == "http://127.0.0.1:1/x"

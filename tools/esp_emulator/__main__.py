@@ -21,7 +21,7 @@ import sys
 from .announce import Announcer
 from .board import BoardEmulator
 from .config import AuthVariant, BoardConfig, Core, Fault, default_port
-from .pull_loop import DEFAULT_INTERVAL, run_pull_board
+from .pull_loop import DEFAULT_INTERVAL, URL_FROM_ENV, run_pull_board
 from .web_updater import run_web_boards
 
 
@@ -53,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--username", default=None, help="web updater user name")
     pull = parser.add_argument_group("pull mode (ESPhttpUpdate / HTTPUpdate)")
     pull.add_argument(
-        "--pull", metavar="URL", default=None, help="check in at URL instead"
+        "--pull",
+        metavar="URL",
+        default=None,
+        help=f"check in at URL instead; '{URL_FROM_ENV}NAME' reads it from the "
+        "environment variable NAME (keeps the secret out of process listings)",
     )
     pull.add_argument(
         "--interval",

@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Callable
 import contextlib
 import hashlib
+import os
 from typing import Final
 
 import aiohttp
@@ -28,7 +29,26 @@ DEFAULT_INTERVAL: Final = 15.0
 # The sketch a board starts with: small, valid, carrying the version (ESP32).
 INITIAL_SKETCH_SIZE: Final = 4096
 
+# ``--pull @NAME``: the URL is in the environment variable NAME, so that the
+# token never shows in a process listing.
+URL_FROM_ENV: Final = "@"
+
 type Say = Callable[[str], None]
+
+
+class PullUrlMissingError(RuntimeError):
+    """``--pull @NAME`` names an environment variable that is not set."""
+
+
+def resolve_url(value: str) -> str:
+    """Return the URL ``--pull`` gives, read from the environment for ``@NAME``."""
+    if not value.startswith(URL_FROM_ENV):
+        return value
+    name = value.removeprefix(URL_FROM_ENV)
+    if not (url := os.environ.get(name, "")):
+        message = f"--pull {value}: the environment variable {name} is not set"
+        raise PullUrlMissingError(message)
+    return url
 
 
 def mac_for(hostname: str) -> str:
@@ -137,7 +157,7 @@ async def run_pull_board(
 
     loop = PullLoop(
         board,
-        args.pull,
+        resolve_url(args.pull),
         name=f"{hostname} [{board.sta_mac}]",
         interval=args.interval,
         say=say,
