@@ -14,7 +14,7 @@ import signal
 import sys
 from typing import TextIO
 
-from .boards import DEFAULT_FLASH_SPEED, PULL_BOARD_HOSTNAME, PUSH_BOARDS
+from .boards import DEFAULT_FLASH_SPEED, PUSH_BOARDS
 from .hass_api import HassApiError
 from .netns import NotInPrivateNetworkError
 from .relay import tcp_to_unix
@@ -77,10 +77,10 @@ async def _run(args: argparse.Namespace) -> None:
                 _say(
                     f"  {spec.hostname} ({spec.core}, version {spec.version}): {state}"
                 )
-            if not stack.pull_board:
+            if (pull := stack.pull) is not None:
                 _say(
-                    f"  {PULL_BOARD_HOSTNAME}: left out "
-                    "(the emulator's pull client is not in this checkout)"
+                    f"  {pull.hostname} ({pull.core}, version {pull.version}, "
+                    f"device {pull.device}): pulls every {pull.interval:g} s; added"
                 )
             _say("Press Ctrl-C to stop everything.")
             await stop

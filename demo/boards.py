@@ -2,13 +2,14 @@
 
 Three boards: an ESP8266 with an OTA password (added by the demo itself), an
 ESP32 without one (left "Discovered" for the person, or the e2e test, to add
-in the UI) and a pull-mode board, which needs the emulator's pull client.
+in the UI) and a pull-mode ESP32 that checks in at esp_ota's pull server
+(added by the demo once it checked in, as a person would from the "new board
+checked in" discovery).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-import importlib.util
 import sys
 from typing import Final
 
@@ -62,26 +63,57 @@ def emulator_command(spec: BoardSpec, flash_speed: float) -> list[str]:
     return command
 
 
-def pull_client_available() -> bool:
-    """Tell whether this checkout has the emulator's pull-client mode."""
-    return importlib.util.find_spec("tools.esp_emulator.pull_client") is not None
+@dataclass(frozen=True, slots=True)
+class PullBoardSpec:
+    """The emulated pull-mode (ESPhttpUpdate / HTTPUpdate) board."""
+
+    hostname: str
+    """Its name in the emulator's log and the name the demo gives it in HA."""
+    mac: str
+    version: str
+    interval: float
+    core: str = "esp32"
+
+    @property
+    def unique_id(self) -> str:
+        """Home Assistant's unique id of the board: its STA MAC, lower case."""
+        return self.mac.lower()
+
+    @property
+    def device(self) -> str:
+        """esp_ota's device name of a pull board: ``esp-`` and its MAC digits."""
+        return "esp-" + self.unique_id.replace(":", "")
 
 
-def pull_board_command(server_url: str) -> list[str] | None:
-    """Return the pull-mode board's command line, or None without a pull client.
+PULL_BOARD: Final = PullBoardSpec(
+    hostname=PULL_BOARD_HOSTNAME,
+    mac="24:0A:C4:00:00:01",
+    version="1.0.0",
+    # Short, so that Install on its card shows an effect within seconds; the
+    # pull server allows one check-in per 10 s from a board.
+    interval=10.0,
+)
+# The pull board reads the secret URL from here (``--pull @NAME``), so that
+# the token never shows in a process listing.
+PULL_URL_VARIABLE: Final = "ESP_OTA_DEMO_PULL_URL"
 
-    The pull client lands on another branch; until it is merged the demo runs
-    without this board (``scripts/demo`` says so when it starts).
-    """
-    if not pull_client_available():
-        return None
+
+def pull_board_command(spec: PullBoardSpec = PULL_BOARD) -> list[str]:
+    """Return the pull board's command line (the URL comes from PULL_URL_VARIABLE)."""
     return [
         sys.executable,
         "-m",
-        "tools.esp_emulator.pull_client",
+        "tools.esp_emulator",
+        "--pull",
+        f"@{PULL_URL_VARIABLE}",
+        "--core",
+        spec.core,
         "--hostname",
-        PULL_BOARD_HOSTNAME,
-        "--server",
-        server_url,
-        "--announce",
+        spec.hostname,
+        "--mac",
+        spec.mac,
+        "--version",
+        spec.version,
+        "--interval",
+        str(spec.interval),
     ]

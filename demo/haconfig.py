@@ -16,6 +16,9 @@ INTEGRATION: Final = REPO / "custom_components" / "esp_ota"
 CONFIGURATION_YAML: Final = """\
 homeassistant:
   name: esp_ota demo
+  # The address esp_ota's pull server URL is built from (Settings → System →
+  # Network); without one it shows a homeassistant.local placeholder.
+  internal_url: http://127.0.0.1:{port}
   time_zone: UTC
   unit_system: metric
   country: DE
@@ -74,7 +77,9 @@ def dashboard(hostnames: list[str]) -> dict[str, Any]:
                             "over mDNS. Add the discovered ESP32 in **Settings → "
                             "Devices & services**; its firmware 2.0.0 is staged "
                             "within seconds. Then open its update below and press "
-                            "**Install**."
+                            "**Install**. The `esp-…` board pulls its updates: "
+                            "press **Install** on its card and it takes 2.0.0 "
+                            "at its next check-in."
                         ),
                     },
                     {

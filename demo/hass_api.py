@@ -116,3 +116,30 @@ class HassApi:
                 return str(result["result"]["entry_id"])
         message = f"flow ended with {result.get('type')}, not a new entry"
         raise HassApiError(message)
+
+    async def enable_pull_server(self, entry_id: str) -> str:
+        """Switch esp_ota's pull server on as a person would; return its URL.
+
+        The options of the board ``entry_id`` → *Settings for all boards*:
+        every field keeps its value except "Pull server", which gets ticked.
+        The URL is the one the step shows (from Home Assistant's internal URL).
+        """
+        path = "/api/config/config_entries/options/flow"
+        menu = await self._post(path, {"handler": entry_id})
+        flow = f"{path}/{menu['flow_id']}"
+        form = await self._post(flow, {"next_step_id": "settings"})
+        if form.get("step_id") != "settings":
+            message = f"options flow showed {form.get('step_id')}, not settings"
+            raise HassApiError(message)
+        answer = {
+            field["name"]: field["default"]
+            for field in form["data_schema"]
+            if "default" in field
+        }
+        answer["pull_enabled"] = True
+        url = str(form["description_placeholders"]["pull_url"])
+        result = await self._post(flow, answer)
+        if result.get("type") != "create_entry":
+            message = f"options flow ended with {result.get('type')}"
+            raise HassApiError(message)
+        return url

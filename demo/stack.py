@@ -22,7 +22,15 @@ from typing import Any, Final, Self
 
 import aiohttp
 
-from .boards import PUSH_BOARDS, BoardSpec, emulator_command, pull_board_command
+from .boards import (
+    PULL_BOARD,
+    PULL_URL_VARIABLE,
+    PUSH_BOARDS,
+    BoardSpec,
+    PullBoardSpec,
+    emulator_command,
+    pull_board_command,
+)
 from .haconfig import REPO, place_demo_firmware, write_config
 from .hass_api import HassApi
 from .netns import assert_private_network
@@ -55,8 +63,8 @@ class DemoStack:
     """Also serve Home Assistant on this Unix socket (for a browser outside)."""
     boards: tuple[BoardSpec, ...] = PUSH_BOARDS
     processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
-    pull_board: bool = False
-    """True once the pull-mode board runs (needs the pull client)."""
+    pull: PullBoardSpec | None = PULL_BOARD
+    """The pull-mode board; None leaves the pull server off."""
     _relay: asyncio.Server | None = None
 
     @property
@@ -85,9 +93,11 @@ class DemoStack:
     async def start(self) -> None:
         """Start Home Assistant and the boards; return when the demo is ready."""
         assert_private_network()
-        write_config(
-            self.config_dir, self.port, [spec.hostname for spec in self.boards]
-        )
+        devices = [spec.hostname for spec in self.boards]
+        if self.pull is not None:
+            devices.append(self.pull.device)
+            place_demo_firmware(self.config_dir, self.pull.device)
+        write_config(self.config_dir, self.port, devices)
         for spec in self.boards:
             if not spec.auto_add:
                 place_demo_firmware(self.config_dir, spec.hostname)
@@ -104,28 +114,47 @@ class DemoStack:
         )
         for spec in self.boards:
             await self._spawn(spec.hostname, emulator_command(spec, self.flash_speed))
-        if command := pull_board_command(self.url):
-            await self._spawn("pull-board", command)
-            self.pull_board = True
         async with aiohttp.ClientSession() as session:
             api = HassApi(session, self.url)
             async with asyncio.timeout(HA_START_TIMEOUT):
                 await self._watch(api.wait_until_up())
             await api.onboard(name="Demo", username=USERNAME, password=PASSWORD)
             async with asyncio.timeout(DISCOVERY_TIMEOUT):
-                for spec in self.boards:
-                    if spec.auto_add:
-                        flow_id = await self._watch(
-                            api.wait_for_discovery(DOMAIN, spec.hostname)
-                        )
-                        answers: list[dict[str, str]] = [{}]
-                        if spec.password:
-                            answers.append({"password": spec.password})
-                        await api.finish_flow(flow_id, answers)
+                entries = [
+                    await self._add_push_board(api, spec)
+                    for spec in self.boards
+                    if spec.auto_add
+                ]
+                if self.pull is not None:
+                    if not entries:
+                        message = "the pull server's options need a board added first"
+                        raise RuntimeError(message)
+                    await self._start_pull_board(api, self.pull, entries[0])
         if self.relay_socket is not None:
             self._relay = await unix_to_tcp(self.relay_socket, "127.0.0.1", self.port)
 
-    async def _spawn(self, name: str, command: list[str]) -> None:
+    async def _add_push_board(self, api: HassApi, spec: BoardSpec) -> str:
+        """Add the discovered ``spec`` as a person would; return its entry id."""
+        flow_id = await self._watch(api.wait_for_discovery(DOMAIN, spec.hostname))
+        answers: list[dict[str, str]] = [{}]
+        if spec.password:
+            answers.append({"password": spec.password})
+        return await api.finish_flow(flow_id, answers)
+
+    async def _start_pull_board(
+        self, api: HassApi, spec: PullBoardSpec, entry_id: str
+    ) -> None:
+        """Turn the pull server on, start the board, add it once it checked in."""
+        url = await api.enable_pull_server(entry_id)
+        await self._spawn(
+            spec.hostname, pull_board_command(spec), env={PULL_URL_VARIABLE: url}
+        )
+        flow_id = await self._watch(api.wait_for_discovery(DOMAIN, spec.unique_id))
+        await api.finish_flow(flow_id, [{"name": spec.hostname}])
+
+    async def _spawn(
+        self, name: str, command: list[str], env: dict[str, str] | None = None
+    ) -> None:
         log = (self.run_dir / f"{name}.log").open("ab")
         try:
             self.processes[name] = await asyncio.create_subprocess_exec(
@@ -135,7 +164,7 @@ class DemoStack:
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             )
         finally:
             log.close()

@@ -10,9 +10,19 @@ from awesomeversion import AwesomeVersion
 import pytest
 import yaml
 
+from custom_components.esp_ota.config_flow_pull import pull_hostname
 from custom_components.esp_ota.firmware import ChipFamily, ImageKind, inspect_file
-from demo import boards, haconfig
-from demo.boards import ESP32_BOARD, ESP8266_BOARD, emulator_command, pull_board_command
+from custom_components.esp_ota.pull_hub import RATE_PERIOD
+from custom_components.esp_ota.pull_protocol import normalize_mac
+from demo import haconfig
+from demo.boards import (
+    ESP32_BOARD,
+    ESP8266_BOARD,
+    PULL_BOARD,
+    PULL_URL_VARIABLE,
+    emulator_command,
+    pull_board_command,
+)
 from demo.haconfig import (
     DEMO_FIRMWARE_VERSION,
     INTEGRATION,
@@ -97,24 +107,44 @@ def test_board_without_a_password_gets_no_password_option() -> None:
     assert "--password" not in emulator_command(ESP32_BOARD, 1.0)
 
 
-def test_pull_board_is_left_out_without_the_pull_client(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(boards, "pull_client_available", lambda: False)
+def test_pull_board_runs_the_emulators_pull_mode_with_the_url_from_its_env() -> None:
+    command = pull_board_command(PULL_BOARD)
 
-    assert pull_board_command("http://127.0.0.1:8123") is None
+    assert command[1:3] == ["-m", "tools.esp_emulator"]
+    args = build_parser().parse_args(command[3:])
+    assert args.pull == f"@{PULL_URL_VARIABLE}"
+    assert args.core is Core.ESP32
+    assert args.mac == PULL_BOARD.mac
+    assert args.board_version == PULL_BOARD.version
+    assert args.interval == PULL_BOARD.interval
+    assert not any("/api/esp_ota/pull/" in part for part in command)
 
 
-def test_pull_board_runs_the_pull_client_when_it_exists(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(boards, "pull_client_available", lambda: True)
+def test_pull_board_is_known_to_esp_ota_by_its_mac() -> None:
+    assert PULL_BOARD.unique_id == normalize_mac(PULL_BOARD.mac)
+    assert PULL_BOARD.device == pull_hostname(PULL_BOARD.unique_id)
 
-    command = pull_board_command("http://127.0.0.1:8123")
 
-    assert command is not None
-    assert command[1:3] == ["-m", "tools.esp_emulator.pull_client"]
-    assert "http://127.0.0.1:8123" in command
+def test_pull_board_checks_in_no_faster_than_the_server_allows() -> None:
+    assert PULL_BOARD.interval >= RATE_PERIOD
+
+
+def test_dashboard_and_firmware_cover_the_pull_board(tmp_path: Path) -> None:
+    write_config(tmp_path, 8123, [PULL_BOARD.device])
+    path = place_demo_firmware(tmp_path, PULL_BOARD.device)
+
+    stored = json.loads((tmp_path / ".storage" / "lovelace").read_text())
+    cards = stored["data"]["config"]["views"][0]["cards"]
+    firmware = next(card for card in cards if card.get("title") == "Firmware")
+    assert firmware["entities"] == ["update.esp_240ac4000001_firmware"]
+    assert path.parent.name == PULL_BOARD.device
+
+
+def test_internal_url_is_where_the_demo_serves_home_assistant(tmp_path: Path) -> None:
+    write_config(tmp_path, 18123, [])
+
+    config = yaml.safe_load((tmp_path / "configuration.yaml").read_text())
+    assert config["homeassistant"]["internal_url"] == "http://127.0.0.1:18123"
 
 
 def test_namespace_guard_refuses_a_network_with_more_than_loopback(

@@ -18,8 +18,10 @@ from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.esp_ota.const import DOMAIN
+from custom_components.esp_ota.settings import DATA_SETTINGS
 from demo.haconfig import ONBOARDING_DONE
 from demo.hass_api import HassApi, HassApiError
 from tests.conftest import ARDUINO_TXT, HOSTNAME, make_zeroconf_info
@@ -124,3 +126,42 @@ async def test_a_flow_that_ends_without_an_entry_is_an_error(
 
     with pytest.raises(HassApiError, match="flow ended with form"):
         await api.finish_flow(discovered_board, [{}])
+
+
+async def test_demo_turns_the_pull_server_on_through_a_boards_options(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_access_token: str,
+    hass_client_no_auth: ClientFactory,
+    socket_enabled: None,
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    await hass.config.async_update(internal_url="http://127.0.0.1:8123")
+    settings = hass.data[DATA_SETTINGS]
+    await settings.async_set_parallel_uploads(7)
+    assert not hass.data[DATA_SETTINGS].pull_enabled
+    api = _api(await hass_client_no_auth())
+    api.token = hass_access_token
+
+    url = await api.enable_pull_server(init_integration.entry_id)
+
+    assert settings.pull_enabled
+    assert url == f"http://127.0.0.1:8123/api/esp_ota/pull/{settings.pull_token}"
+    assert settings.parallel_uploads == 7  # the other fields keep their values
+    await hass.async_block_till_done()
+
+
+async def test_turning_the_pull_server_on_for_an_unknown_entry_is_an_error(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_access_token: str,
+    hass_client_no_auth: ClientFactory,
+    socket_enabled: None,
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    api = _api(await hass_client_no_auth())
+    api.token = hass_access_token
+
+    with pytest.raises(HassApiError, match=r"options/flow answered (404|500)"):
+        await api.enable_pull_server("no-such-entry")
+    assert not hass.data[DATA_SETTINGS].pull_enabled

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from demo.boards import ESP32_BOARD
+from demo.boards import ESP32_BOARD, PULL_BOARD
 from demo.haconfig import DEMO_FIRMWARE_VERSION
 from demo.stack import PASSWORD, USERNAME
 
@@ -17,10 +17,14 @@ from demo.stack import PASSWORD, USERNAME
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
 ENTITY = f"update.{ESP32_BOARD.hostname.replace('-', '_')}_firmware"
+PULL_ENTITY = f"update.{PULL_BOARD.device.replace('-', '_')}_firmware"
 # The inbox stages a file once it is unchanged over two scans, 10 s apart.
 STAGED_TIMEOUT_MS = 60_000
 # 256 KiB at the demo's 40 kB/s flash speed plus the emulated reboot: ~8 s.
 INSTALL_TIMEOUT_MS = 60_000
+# The pull board takes an armed update at its next check-in (every 10 s) and
+# checks in again at once after its reboot.
+PULL_INSTALL_TIMEOUT_MS = 60_000
 
 # The dialog's install button: "Update" in Home Assistant 2025.4's frontend.
 INSTALL_BUTTON = re.compile(r"^(Install|Update)$")
@@ -56,7 +60,7 @@ def log_in(page: Any, url: str) -> None:
     page.wait_for_url(re.compile(r"/lovelace/"))
 
 
-def test_a_person_adds_the_discovered_board_and_installs_the_staged_firmware(
+def test_a_person_adds_the_discovered_board_and_updates_it_and_the_pull_board(
     demo: str, page: Any, screenshots: Path
 ) -> None:
     from playwright.sync_api import expect  # optional dependency
@@ -121,3 +125,26 @@ def test_a_person_adds_the_discovered_board_and_installs_the_staged_firmware(
     expect(installed).to_have_text(DEMO_FIRMWARE_VERSION)
     expect(install).to_be_disabled()  # up to date: nothing left to install
     surface.screenshot(path=screenshots / "update-finished.png")
+
+    # The pull board: the demo added it once it checked in, and its 2.0.0 is
+    # staged. Install arms the update; the board takes it at its next check-in.
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.wait_for_function(
+        STAGED_JS, arg=[PULL_ENTITY, DEMO_FIRMWARE_VERSION], timeout=STAGED_TIMEOUT_MS
+    )
+    assert page.evaluate(ATTRIBUTE_JS, [PULL_ENTITY, "installed_version"]) == (
+        PULL_BOARD.version
+    )
+    page.locator("hui-entities-card").get_by_text(
+        f"{PULL_BOARD.device} Firmware"
+    ).click()
+    expect(installed).to_have_text(PULL_BOARD.version)
+    expect(install).to_be_enabled()
+    install.click()
+    page.wait_for_function(
+        INSTALLED_JS,
+        arg=[PULL_ENTITY, DEMO_FIRMWARE_VERSION],
+        timeout=PULL_INSTALL_TIMEOUT_MS,
+    )
+    expect(installed).to_have_text(DEMO_FIRMWARE_VERSION)

@@ -4,6 +4,10 @@
 
     unshare -n bash -c 'ip link set lo up; ip link set lo multicast on;
       ip route add 224.0.0.0/4 dev lo; python -m tools.esp_emulator --announce'
+
+``--pull URL`` runs a pull-mode board instead (ESPhttpUpdate / HTTPUpdate):
+it checks in at URL every ``--interval`` seconds, flashes what it gets and
+reboots into it; one line per check-in (never the URL: it holds a secret).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sys
 from .announce import Announcer
 from .board import BoardEmulator
 from .config import AuthVariant, BoardConfig, Core, Fault, default_port
+from .pull_loop import DEFAULT_INTERVAL, URL_FROM_ENV, run_pull_board
 from .web_updater import run_web_boards
 
 
@@ -46,7 +51,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--web", action="store_true", help="serve the web updater page instead"
     )
     parser.add_argument("--username", default=None, help="web updater user name")
+    pull = parser.add_argument_group("pull mode (ESPhttpUpdate / HTTPUpdate)")
+    pull.add_argument(
+        "--pull",
+        metavar="URL",
+        default=None,
+        help=f"check in at URL instead; '{URL_FROM_ENV}NAME' reads it from the "
+        "environment variable NAME (keeps the secret out of process listings)",
+    )
+    pull.add_argument(
+        "--interval",
+        type=float,
+        default=DEFAULT_INTERVAL,
+        help=f"seconds between check-ins (default {DEFAULT_INTERVAL:g})",
+    )
+    pull.add_argument(
+        "--mac", default=None, help="STA MAC (default: derived from the hostname)"
+    )
+    pull.add_argument(
+        "--check-ins", type=int, default=None, help="exit after N check-ins"
+    )
     return parser
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """Return an event that SIGINT / SIGTERM set."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Signal handlers only exist in the main thread (tests run us elsewhere).
+        with contextlib.suppress(RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _run_pull(args: argparse.Namespace, hostname: str) -> None:
+    stop = _stop_on_signals()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(args.run_for):
+            await run_pull_board(args, hostname, stop)
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -54,6 +97,9 @@ async def run(args: argparse.Namespace) -> None:
     hostnames = args.hostname or [f"{args.core.value}-emulated"]
     if args.web:
         await run_web_boards(args, hostnames)
+        return
+    if args.pull:
+        await _run_pull(args, hostnames[0])
         return
     boards: list[BoardEmulator] = []
     announcer = Announcer() if args.announce else None
@@ -82,12 +128,7 @@ async def run(args: argparse.Namespace) -> None:
         if announcer is not None:
             await announcer.add(board)
         print(f"{hostname}: {args.core.value} on 127.0.0.1:{board.port}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        # Signal handlers only exist in the main thread (tests run us elsewhere).
-        with contextlib.suppress(RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(args.run_for):
             await stop.wait()
