@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 import logging
+import time
 from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
@@ -59,6 +60,10 @@ STORAGE_KEY: Final = "esp_ota.pull"
 STORAGE_VERSION: Final = 1
 # Check-ins are saved in batches: a fleet checking in must not write per request.
 SAVE_DELAY: Final = 10.0
+# Progress reaches the entities at most this often per board (the end of a
+# download always does): a board on Wi-Fi takes seconds per image, so the card
+# still moves, while a fleet downloading at once does not write state per piece.
+PROGRESS_INTERVAL: Final = 1.0
 # A board checks in, downloads, reboots and checks in again within seconds:
 # five requests at once, then one every ten seconds per MAC.
 RATE_BURST: Final = 5
@@ -122,6 +127,9 @@ class PullHub:
         self._records: dict[str, CheckInRecord] = {}
         self._entries: dict[str, EspOtaConfigEntry] = {}
         self._progress: dict[str, tuple[int, int]] = {}
+        # Monotonic time of the last notification per board (progress throttle).
+        self._notified: dict[str, float] = {}
+        self._save_pending = False
         self._listeners: dict[str, list[Callable[[], None]]] = {}
         self._overdue_timers: dict[str, CALLBACK_TYPE] = {}
         self._offered: set[str] = set()
@@ -157,6 +165,7 @@ class PullHub:
             if cancel := self._overdue_timers.pop(key, None):
                 cancel()
             self._progress.pop(key, None)
+            self._notified.pop(key, None)
 
         return unregister
 
@@ -276,10 +285,21 @@ class PullHub:
 
     @callback
     def async_progress(self, entry: EspOtaConfigEntry, sent: int, total: int) -> None:
-        """Take in download progress (None-able via async_progress_reset)."""
+        """Take in download progress; tell listeners at most every PROGRESS_INTERVAL.
+
+        The end of a download is always told; a step in between only when the
+        board's listeners heard nothing for PROGRESS_INTERVAL (a check-in
+        counts), so the card follows a slow board and a fast one costs little.
+        """
         key = board_key(entry)
         self._progress[key] = (sent, total)
-        self._notify(key)
+        last = self._notified.get(key)
+        if (
+            sent >= total
+            or last is None
+            or time.monotonic() - last >= PROGRESS_INTERVAL
+        ):
+            self._notify(key)
 
     @callback
     def async_progress_reset(self, entry: EspOtaConfigEntry) -> None:
@@ -339,11 +359,24 @@ class PullHub:
         )
 
     def _notify(self, key: str) -> None:
+        self._notified[key] = time.monotonic()
         for update in list(self._listeners.get(key, [])):
             update()
 
     @callback
     def _async_schedule_save(self) -> None:
-        self._store.async_delay_save(
-            lambda: {key: r.as_dict() for key, r in self._records.items()}, SAVE_DELAY
-        )
+        """Save within SAVE_DELAY; later check-ins join the save already due.
+
+        ``Store.async_delay_save`` restarts its delay on every call: a fleet
+        checking in more often than SAVE_DELAY would never be saved, and each
+        call replaces a timer.
+        """
+        if self._save_pending:
+            return
+        self._save_pending = True
+
+        def data() -> dict[str, dict[str, Any]]:
+            self._save_pending = False
+            return {key: r.as_dict() for key, r in self._records.items()}
+
+        self._store.async_delay_save(data, SAVE_DELAY)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 
 from .board import EspOtaConfigEntry
 from .install import async_check_install
@@ -28,15 +28,32 @@ class EspOtaPullUpdateEntity(EspOtaUpdateEntity):
     def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
         """Create the entity for one pull board."""
         super().__init__(hass, entry, transport=None)
+        self._shown: tuple[object, ...] | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow check-ins and downloads too."""
         await super().async_added_to_hass()
         self.async_on_remove(
             self.hass.data[DATA_PULL].async_add_listener(
-                self._entry, self._handle_board_update
+                self._entry, self._handle_check_in_or_progress
             )
         )
+
+    def _pull_values(self) -> tuple[object, ...]:
+        """Return what a check-in or a download step can change on the card."""
+        return (self.installed_version, self.in_progress, self.update_percentage)
+
+    @callback
+    def _handle_check_in_or_progress(self) -> None:
+        """Write only a change: a fleet checking in writes little."""
+        if self._pull_values() != self._shown:
+            self.async_write_ha_state()
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state and remember what the card shows."""
+        self._shown = self._pull_values()
+        super().async_write_ha_state()
 
     @property
     def available(self) -> bool:

@@ -123,6 +123,8 @@ async def test_a_download_that_breaks_off_resets_progress(
         patch.object(web.StreamResponse, "write", write_then_drop),
         # No sendfile: the executor path, as behind TLS.
         patch.object(hass.loop, "sendfile", side_effect=NotImplementedError),
+        # Every step reaches the listeners, as for a slow board.
+        patch("custom_components.esp_ota.pull_hub.PROGRESS_INTERVAL", 0),
     ):
         response = await pull_server.client.get(
             f"/api/esp_ota/pull/{pull_server.token}", headers=board().headers()
