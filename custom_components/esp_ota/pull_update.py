@@ -12,6 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.components.update.const import (
+    ATTR_IN_PROGRESS,
+    ATTR_INSTALLED_VERSION,
+    ATTR_UPDATE_PERCENTAGE,
+)
 from homeassistant.core import HomeAssistant, callback
 
 from .board import EspOtaConfigEntry
@@ -28,7 +33,6 @@ class EspOtaPullUpdateEntity(EspOtaUpdateEntity):
     def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
         """Create the entity for one pull board."""
         super().__init__(hass, entry, transport=None)
-        self._shown: tuple[object, ...] | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow check-ins and downloads too."""
@@ -46,14 +50,18 @@ class EspOtaPullUpdateEntity(EspOtaUpdateEntity):
     @callback
     def _handle_check_in_or_progress(self) -> None:
         """Write only a change: a fleet checking in writes little."""
-        if self._pull_values() != self._shown:
+        state = self.hass.states.get(self.entity_id)
+        shown = (
+            None
+            if state is None
+            else (
+                state.attributes.get(ATTR_INSTALLED_VERSION),
+                state.attributes.get(ATTR_IN_PROGRESS),
+                state.attributes.get(ATTR_UPDATE_PERCENTAGE),
+            )
+        )
+        if self._pull_values() != shown:
             self.async_write_ha_state()
-
-    @callback
-    def async_write_ha_state(self) -> None:
-        """Write the state and remember what the card shows."""
-        self._shown = self._pull_values()
-        super().async_write_ha_state()
 
     @property
     def available(self) -> bool:
