@@ -70,6 +70,34 @@ async def install(
     )
 
 
+async def install_watching_progress(
+    hass: HomeAssistant, board: Any, context: Context | None
+) -> list[int]:
+    """Install and return the percentages the card showed while in progress."""
+    seen: list[tuple[bool, Any]] = []
+
+    @callback
+    def record(event: Event[Any]) -> None:
+        new = event.data["new_state"]
+        seen.append(
+            (new.attributes[ATTR_IN_PROGRESS], new.attributes[ATTR_UPDATE_PERCENTAGE])
+        )
+
+    unsub = async_track_state_change_event(hass, board.update_entity, record)
+    try:
+        await install(hass, board, context)
+    finally:
+        unsub()
+    return [p for in_progress, p in seen if in_progress and p is not None]
+
+
+def assert_progress_moved(percentages: list[int]) -> None:
+    """Progress went up through intermediate values and ended at 100."""
+    assert percentages == sorted(percentages)
+    assert any(0 < p < 100 for p in percentages)
+    assert percentages[-1] == 100
+
+
 async def test_entity_shows_installed_and_staged_versions_with_notes(
     hass: HomeAssistant, add_board: BoardFactory, entity_registry: er.EntityRegistry
 ) -> None:
@@ -131,24 +159,10 @@ async def test_install_from_the_ui_flashes_with_live_progress_and_shows_the_new_
     image = build_esp32_app(version="1.1.0", size=256 * 1024)
     await stage(hass, board, image)
 
-    seen: list[tuple[bool, Any]] = []
-
-    @callback
-    def record(event: Event[Any]) -> None:
-        new = event.data["new_state"]
-        seen.append(
-            (new.attributes[ATTR_IN_PROGRESS], new.attributes[ATTR_UPDATE_PERCENTAGE])
-        )
-
-    unsub = async_track_state_change_event(hass, board.update_entity, record)
-    await install(hass, board, person)
-    unsub()
+    percentages = await install_watching_progress(hass, board, person)
 
     assert board.emulator.received_images == [image]
-    percentages = [p for in_progress, p in seen if in_progress and p is not None]
-    assert percentages == sorted(percentages)
-    assert any(0 < p < 100 for p in percentages)
-    assert percentages[-1] == 100
+    assert_progress_moved(percentages)
     state = hass.states.get(board.update_entity)
     assert state.attributes[ATTR_IN_PROGRESS] is False
     assert state.attributes[ATTR_UPDATE_PERCENTAGE] is None

@@ -11,10 +11,9 @@ from homeassistant.components.update import (
 )
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_ON
-from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -32,7 +31,12 @@ from custom_components.esp_ota.webupdate import (
 from tools.esp_emulator import Core
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
-from .test_update import install, stage
+from .test_update import (
+    assert_progress_moved,
+    install,
+    install_watching_progress,
+    stage,
+)
 from .web_board import WebBoardFactory
 
 
@@ -53,28 +57,14 @@ async def test_install_from_the_ui_posts_the_image_with_progress_and_waits_for_t
     image = build_esp8266_app(size=256 * 1024)
     await stage(hass, board, image, version="porch-2")
 
-    seen: list[tuple[bool, Any]] = []
-
-    @callback
-    def record(event: Event[Any]) -> None:
-        new = event.data["new_state"]
-        seen.append(
-            (new.attributes[ATTR_IN_PROGRESS], new.attributes[ATTR_UPDATE_PERCENTAGE])
-        )
-
-    unsub = async_track_state_change_event(hass, board.update_entity, record)
-    await install(hass, board, person)
-    unsub()
+    percentages = await install_watching_progress(hass, board, person)
 
     assert board.emulator.received_images == [image]
     # It came back: the rebooted board answered its update page again.
     assert board.emulator.rebooted.is_set()
     assert board.emulator.requests[-1] == ("GET", "/update")
     assert board.runtime.last_seen is not None
-    percentages = [p for in_progress, p in seen if in_progress and p is not None]
-    assert percentages == sorted(percentages)
-    assert any(0 < p < 100 for p in percentages)
-    assert percentages[-1] == 100
+    assert_progress_moved(percentages)
     state = hass.states.get(board.update_entity)
     assert state.attributes[ATTR_IN_PROGRESS] is False
     assert state.attributes[ATTR_INSTALLED_VERSION] == "porch-2"
