@@ -175,6 +175,8 @@ class _Resolver:
 
     def _call(self, node: ast.Call) -> set[str]:
         name = _call_name(node)
+        if name == "dict" and len(node.args) == 1:
+            return self.keys(node.args[0])
         function = self.module.functions.get(name or "")
         if function is None:
             return {UNKNOWN}
@@ -234,6 +236,9 @@ def collect(package: Path) -> Sites:
                     constants[target.id] = value
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 everywhere[node.name] = node  # type: ignore[assignment]
+    classes: dict[str, set[str]] = {}
+    for tree in trees.values():
+        classes |= _class_helpers(_Module(tree, everywhere, constants))
     for path, tree in trees.items():
         functions = {
             node.name: node
@@ -243,7 +248,7 @@ def collect(package: Path) -> Sites:
         # A module's own functions first, then the package's top-level ones.
         module = _Module(tree, {**everywhere, **functions}, constants)  # type: ignore[dict-item]
         flow = "options" if path.name == "options_flow.py" else "config"
-        helpers = _helpers(module)
+        helpers = _helpers(module) | classes
         for function in functions.values():
             _collect_function(sites, module, function, flow, helpers)  # type: ignore[arg-type]
     return sites
@@ -259,6 +264,23 @@ def _helpers(module: _Module) -> dict[str, set[str]]:
             if isinstance(node, ast.Call) and _keyword(node, "translation_key"):
                 placeholders = _keyword(node, "translation_placeholders")
                 helpers[name] = _Resolver(module, function).keys(placeholders)
+    return helpers
+
+
+def _class_helpers(module: _Module) -> dict[str, set[str]]:
+    """Classes whose __init__ is such a helper: ``NoticeText("key", name=...)``."""
+    helpers: dict[str, set[str]] = {}
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                    resolver = _Resolver(module, item)
+                    for call in ast.walk(item):
+                        if isinstance(call, ast.Call) and _keyword(
+                            call, "translation_key"
+                        ):
+                            placeholders = _keyword(call, "translation_placeholders")
+                            helpers[node.name] = resolver.keys(placeholders)
     return helpers
 
 
