@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.persistent_notification import (
@@ -15,12 +18,14 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.esp_ota import translate
 from custom_components.esp_ota.firmware import ImageKind
 from custom_components.esp_ota.inbox import SCAN_INTERVAL
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app, build_filesystem_image
 
 from .conftest import HOSTNAME
+from .test_translations import INTEGRATION
 
 
 @pytest.fixture
@@ -105,3 +110,55 @@ async def test_refused_image_is_renamed_and_the_person_is_told_why(
     assert [p.name for p in inbox.iterdir()] == ["s3.bin.rejected"]
     texts = [n["message"] for n in _async_get_or_create_notifications(hass).values()]
     assert any("ESP32-S3" in text and "s3.bin" in text for text in texts)
+
+
+async def test_the_refusal_notice_is_the_translated_text_with_its_placeholders(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    (inbox / "notes.bin").write_bytes(b"hello, world")
+    await _scan(hass, freezer)
+    await _scan(hass, freezer)
+
+    texts = json.loads((INTEGRATION / "strings.json").read_text())["exceptions"]
+    [notice] = _async_get_or_create_notifications(hass).values()
+    assert notice["title"] == texts["inbox_refused_title"]["message"]
+    message = texts["inbox_refused"]["message"]
+    before, after = message.split("{reason}")
+    assert notice["message"].startswith(
+        before.format(file="notes.bin", board=init_integration.title)
+    )
+    assert notice["message"].endswith(after.format(file="notes.bin"))
+    # The reason is the refusal's own text, not an untranslated exception string.
+    reason = texts["firmware_not_an_esp_image"]["message"].split("{detail}")[0]
+    assert reason in notice["message"]
+    assert "{" not in notice["message"]
+
+
+async def test_the_refusal_notice_is_in_home_assistants_language(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    real = translate.async_get_translations
+    asked: list[str] = []
+
+    async def translations(hass: HomeAssistant, language: str, *args: Any) -> Any:
+        asked.append(language)
+        texts = dict(await real(hass, "en", *args))
+        texts["component.esp_ota.exceptions.inbox_refused_title.message"] = "Abgelehnt"
+        texts["component.esp_ota.exceptions.inbox_refused.message"] = "{file}: {reason}"
+        return texts
+
+    hass.config.language = "de"
+    (inbox / "notes.bin").write_bytes(b"hello, world")
+    with patch.object(translate, "async_get_translations", translations):
+        await _scan(hass, freezer)
+        await _scan(hass, freezer)
+    [notice] = _async_get_or_create_notifications(hass).values()
+    assert set(asked) == {"de"}
+    assert notice["title"] == "Abgelehnt"
+    assert notice["message"].startswith("notes.bin: This is not an ESP firmware image")

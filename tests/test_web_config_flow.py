@@ -74,7 +74,8 @@ async def test_a_board_added_by_hand_is_checked_with_one_get_and_becomes_an_entr
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "127.0.0.1"
-    assert result["result"].unique_id == f"127.0.0.1:{web_emulator.port}"
+    # The same identity discovery would give (no port): identity.py.
+    assert result["result"].unique_id == "127.0.0.1"
     assert result["data"] == web_entry_data(web_emulator.port, hostname="127.0.0.1")
     assert web_emulator.requests == [("GET", "/update")]
 

@@ -14,6 +14,10 @@ from homeassistant.helpers.typing import ConfigType
 from .board import EspOtaBoard, EspOtaConfigEntry
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
 from .firmware import ImageKind
+from .identity import (
+    async_adopt_identity,
+    async_migrate_entry as async_migrate_entry,  # HA calls it from here
+)
 from .inbox import FirmwareInbox
 from .install import confirmation_issue_id
 from .ledger import DATA_LEDGER, Ledger
@@ -59,7 +63,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
     """Set up one board: runtime state, presence tracking, entities."""
     board = EspOtaBoard(hass, entry)
     entry.runtime_data = board
-    _async_remove_stale_devices(hass, entry, board.hostname)
+    async_adopt_identity(hass, entry, board.hostname)
     if is_pull_entry(entry):
         # No mDNS: presence comes from check-ins at the pull view.
         entry.async_on_unload(hass.data[DATA_PULL].async_register(entry))
@@ -111,19 +115,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> b
     if unload_ok := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         await async_release_presence(hass, entry.runtime_data)
     return unload_ok
-
-
-@callback
-def _async_remove_stale_devices(
-    hass: HomeAssistant, entry: EspOtaConfigEntry, hostname: str
-) -> None:
-    """Detach devices left from an earlier identity (an entry added by IP address)."""
-    registry = dr.async_get(hass)
-    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        if (DOMAIN, hostname) not in device.identifiers:
-            registry.async_update_device(
-                device.id, remove_config_entry_id=entry.entry_id
-            )
 
 
 @callback

@@ -13,7 +13,6 @@ import socket
 from typing import Any, Final
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -49,6 +48,7 @@ from .const import (
     TRANSPORT_ESPOTA,
     TRANSPORT_WEB,
 )
+from .identity import ENTRY_MINOR_VERSION, ENTRY_VERSION, identity_of
 from .options_flow import EspOtaOptionsFlow
 
 RESOLVE_TIMEOUT: Final = 5.0
@@ -125,13 +125,14 @@ class EspOtaConfigFlow(
 ):
     """Add an ArduinoOTA board: discovered over mDNS or by hand."""
 
-    VERSION = 1
+    VERSION = ENTRY_VERSION
+    MINOR_VERSION = ENTRY_MINOR_VERSION
 
     _announcement: BoardAnnouncement
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: EspOtaConfigEntry) -> OptionsFlow:
         """Return the flow that stages firmware for a board."""
         return EspOtaOptionsFlow()
 
@@ -145,7 +146,8 @@ class EspOtaConfigFlow(
             return await self.async_step_web()
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
-            hostname = normalize_hostname(host)
+            # The same identity discovery gives: the first label of a name.
+            hostname = identity_of(host) or normalize_hostname(host)
             if hostname is None:
                 errors[CONF_HOST] = "invalid_host"
             elif not await async_resolve_host(self.hass, host):
@@ -153,6 +155,7 @@ class EspOtaConfigFlow(
             else:
                 await self.async_set_unique_id(hostname)
                 self._abort_if_unique_id_configured()
+                self._abort_if_address_configured(host)
                 return self.async_create_entry(
                     title=hostname,
                     data=_entry_data(
@@ -325,6 +328,11 @@ class EspOtaConfigFlow(
                 data |= {CONF_HOST: host, CONF_PORT: user_input[CONF_PORT]}
                 if password := user_input.get(CONF_PASSWORD):
                     data[CONF_PASSWORD] = password
+                if identity := await self._async_reconfigured_identity(entry, host):
+                    data[CONF_HOSTNAME] = identity
+                    return self.async_update_reload_and_abort(
+                        entry, unique_id=identity, title=identity, data=data
+                    )
                 return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="reconfigure",

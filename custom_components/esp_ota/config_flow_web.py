@@ -15,7 +15,7 @@ import re
 from types import MappingProxyType
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -25,7 +25,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
-from .announcement import normalize_hostname
+from .announcement import is_ip_address, normalize_hostname
 from .compat import vol
 from .const import (
     CONF_HOSTNAME,
@@ -36,6 +36,7 @@ from .const import (
     LOGGER,
     TRANSPORT_WEB,
 )
+from .identity import IdentityFlow, identity_of
 from .web_probes import async_get_probe_memory
 from .webupdate import (
     NotAnUpdaterError,
@@ -90,7 +91,7 @@ def _credentials_schema(username: str | None) -> vol.Schema:
     )
 
 
-class WebUpdaterFlow(ConfigFlow):
+class WebUpdaterFlow(IdentityFlow):
     """Steps that add a web updater board; EspOtaConfigFlow inherits them."""
 
     _web: dict[str, Any]
@@ -141,12 +142,14 @@ class WebUpdaterFlow(ConfigFlow):
         if user_input is not None and CONF_PATH in user_input:
             host = user_input[CONF_HOST].strip()
             path = "/" + user_input[CONF_PATH].strip().lstrip("/")
-            hostname = normalize_hostname(host)
+            # The identity discovery gives too (identity.py), not host:port.
+            hostname = identity_of(host) or normalize_hostname(host)
             if hostname is None:
                 errors[CONF_HOST] = "invalid_host"
             else:
-                await self.async_set_unique_id(f"{hostname}:{user_input[CONF_PORT]}")
+                await self.async_set_unique_id(hostname)
                 self._abort_if_unique_id_configured()
+                self._abort_if_address_configured(host)
                 if self._web_hostname_taken(hostname):
                     return self.async_abort(reason="already_configured")
                 self._web = {
@@ -197,6 +200,7 @@ class WebUpdaterFlow(ConfigFlow):
             return self.async_abort(reason="not_esp_updater")
         host = str(discovery_info.ip_address)
         await self.async_set_unique_id(hostname)
+        self._async_adopt_web_entry_by_address(host, hostname)
         for entry in self._async_current_entries(include_ignore=True):
             if entry.unique_id == hostname or entry.data.get(CONF_HOSTNAME) == hostname:
                 if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
@@ -222,6 +226,22 @@ class WebUpdaterFlow(ConfigFlow):
         self._web_needs_credentials = result == _INVALID_AUTH
         self.context["title_placeholders"] = {"name": hostname}
         return await self.async_step_web_confirm()
+
+    def _async_adopt_web_entry_by_address(self, host: str, hostname: str) -> None:
+        """Give a web entry added by IP address the host name it announces."""
+        for entry in self._async_current_entries(include_ignore=False):
+            if (
+                entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB
+                and entry.unique_id == host
+                and is_ip_address(host)
+            ):
+                self.hass.config_entries.async_update_entry(
+                    entry,
+                    unique_id=hostname,
+                    title=hostname,
+                    data={**entry.data, CONF_HOSTNAME: hostname},
+                )
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
 
     async def async_step_web_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -277,9 +297,18 @@ class WebUpdaterFlow(ConfigFlow):
             }
             if normalize_hostname(host) is None:
                 errors[CONF_HOST] = "invalid_host"
-            elif (result := await self._async_probe({**entry.data, **changes})) == _OK:
-                return self.async_update_reload_and_abort(entry, data_updates=changes)
-            else:
+            # Another board's name aborts before anything is sent to it.
+            elif identity := await self._async_reconfigured_identity(entry, host):
+                changes |= {CONF_HOSTNAME: identity}
+            if not errors:
+                result = await self._async_probe({**entry.data, **changes})
+                if result == _OK:
+                    return self.async_update_reload_and_abort(
+                        entry,
+                        unique_id=changes.get(CONF_HOSTNAME, entry.unique_id),
+                        title=changes.get(CONF_HOSTNAME, entry.title),
+                        data_updates=changes,
+                    )
                 errors["base"] = result
         schema = vol.Schema(
             {

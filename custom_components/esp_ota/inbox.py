@@ -28,6 +28,7 @@ from .firmware import ImageKind, read_sidecar_notes
 from .firmware.release import sidecar_candidates
 from .staging import async_stage_for_entry
 from .store import safe_name
+from .translate import NoticeText, async_translate
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -132,13 +133,7 @@ class FirmwareInbox:
             _LOGGER.warning(
                 "Firmware %s for %s was refused: %s", path.name, self._entry.title, err
             )
-            persistent_notification.async_create(
-                self._hass,
-                f"The file `{path.name}` in the firmware folder of {self._entry.title} "
-                f"was not staged: {err}. It was renamed to `{path.name}.rejected`.",
-                title="ESP OTA: firmware refused",
-                notification_id=f"{DOMAIN}_inbox_{self._entry.entry_id}_{path.name}",
-            )
+            await self._async_tell_refused(path, err)
             return
         await self._hass.async_add_executor_job(_consume, path)
         _LOGGER.info(
@@ -146,6 +141,19 @@ class FirmwareInbox:
             path.name,
             self._entry.title,
             staged.version,
+        )
+
+    async def _async_tell_refused(self, path: Path, err: HomeAssistantError) -> None:
+        """Tell the person why, in Home Assistant's language (translate.py)."""
+        reason = await async_translate(self._hass, err)
+        notice = NoticeText(
+            "inbox_refused", file=path.name, board=self._entry.title, reason=reason
+        )
+        persistent_notification.async_create(
+            self._hass,
+            await async_translate(self._hass, notice),
+            title=await async_translate(self._hass, NoticeText("inbox_refused_title")),
+            notification_id=f"{DOMAIN}_inbox_{self._entry.entry_id}_{path.name}",
         )
 
 

@@ -13,7 +13,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfInformation
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .board import EspOtaConfigEntry
 from .const import is_pull_entry
@@ -73,7 +73,7 @@ SENSORS: tuple[PullSensorDescription, ...] = (
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EspOtaConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the check-in sensors of a pull board (push boards have none)."""
     if not is_pull_entry(entry):

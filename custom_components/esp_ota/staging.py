@@ -133,10 +133,10 @@ async def async_download(hass: HomeAssistant, url: str) -> bytes:
             if response.status != 200:
                 raise StagingError(
                     translation_domain=DOMAIN,
-                    translation_key="download_failed",
+                    translation_key="download_http_status",
                     translation_placeholders={
                         **placeholders,
-                        "reason": f"HTTP {response.status}",
+                        "status": str(response.status),
                     },
                 )
             declared = response.headers.get(hdrs.CONTENT_LENGTH, "")
@@ -148,7 +148,14 @@ async def async_download(hass: HomeAssistant, url: str) -> bytes:
                 if len(data) > MAX_IMAGE_SIZE:
                     raise _too_big(url)
             return bytes(data)
-    except (aiohttp.ClientError, TimeoutError) as err:
+    except TimeoutError as err:
+        raise StagingError(
+            translation_domain=DOMAIN,
+            translation_key="download_timeout",
+            translation_placeholders=placeholders,
+        ) from err
+    except aiohttp.ClientError as err:
+        # The library's own words (e.g. the OS error): the only detail there is.
         raise StagingError(
             translation_domain=DOMAIN,
             translation_key="download_failed",

@@ -1,0 +1,189 @@
+"""hassfest's translation rules and the frontend's parser, applied to every file.
+
+The rules follow Home Assistant core's ``script/hassfest/translations.py``
+(``validate_translation_value`` and ``gen_strings_schema``): no HTML-like text
+(``cv.string_with_no_html``, pattern ``<[a-z].*?>``), no placeholder in single
+quotes, placeholders that are identifiers and balanced braces
+(``string.Formatter``), no leading or trailing spaces, no URLs, no placeholders
+in entity states, attribute names or units, slug keys, and data_description
+keys that are fields of the step. On top: every text must parse as ICU
+MessageFormat (the frontend shows "Translation error" otherwise), and every
+``{placeholder}`` must be one the code passes for that text; menu titles get
+none (the frontend does not pass placeholders to a menu's title).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import json
+from pathlib import Path
+import re
+import string
+from typing import Any
+
+import pytest
+
+from custom_components.esp_ota.firmware import (
+    ChipFamily,
+    EmptyImageError,
+    NotAnEspImageError,
+    TooLargeError,
+    TruncatedImageError,
+    WrongChipError,
+)
+from custom_components.esp_ota.staging import staging_error
+from custom_components.esp_ota.store import ImageTooLargeError
+
+from .icu_syntax import IcuSyntaxError, check
+from .placeholder_sites import KWARGS, UNKNOWN, Sites, collect
+
+INTEGRATION = Path(__file__).parent.parent / "custom_components" / "esp_ota"
+FILES = [INTEGRATION / "strings.json", *sorted(INTEGRATION.glob("translations/*.json"))]
+IDS = [str(path.relative_to(INTEGRATION)) for path in FILES]
+
+HTML = re.compile(r"<[a-z].*?>", re.IGNORECASE)
+QUOTED_PLACEHOLDER = re.compile(r"'{\w+}'")
+COMBINED_REFERENCE = re.compile(r"(.+\[%)|(%\].+)")
+URL = re.compile(
+    r"(((ftp|ftps|scp|http|https|mqtt|mqtts|socket|socks5)://|www\.)"
+    r"[a-z0-9]+([\-.][a-z0-9]+)*\.[a-z]{2,5}(:[0-9]{1,5})?(/.*)?)",
+    re.IGNORECASE,
+)
+TRANSLATION_KEY = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
+
+
+def _texts(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """Yield (dotted path, text) for every string in a translation file."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _texts(value, (*path, key))
+    else:
+        assert isinstance(data, str), ".".join(path)
+        yield ".".join(path), data
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_every_text_passes_hassfest_and_the_icu_parser(path: Path) -> None:
+    problems = []
+    for where, text in _texts(_load(path)):
+        try:
+            names = _placeholders(text)
+            check(text)
+        except (ValueError, IcuSyntaxError) as err:
+            problems.append(f"{where}: {err}")
+            continue
+        if HTML.search(text):
+            problems.append(f"{where}: looks like HTML")
+        if QUOTED_PLACEHOLDER.search(text):
+            problems.append(f"{where}: placeholder in single quotes")
+        if not all(name.isidentifier() for name in names):
+            problems.append(f"{where}: placeholder is not an identifier")
+        if text != text.strip():
+            problems.append(f"{where}: leading or trailing space")
+        if URL.search(text) or COMBINED_REFERENCE.search(text):
+            problems.append(f"{where}: URL or combined reference")
+        if names and re.search(
+            r"\.(state|state_attributes|unit_of_measurement)", where
+        ):
+            problems.append(f"{where}: placeholders are not allowed here")
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_keys_are_slugs_and_field_descriptions_describe_fields(path: Path) -> None:
+    data = _load(path)
+    for flow in ("config", "options"):
+        for step_id, step in data[flow]["step"].items():
+            assert set(step.get("data_description", {})) <= set(step.get("data", {})), (
+                f"{flow}.step.{step_id}"
+            )
+    keys = [*data["services"], *data["exceptions"], *data["issues"]]
+    for selector in data["selector"].values():
+        keys += selector["options"]
+    for platform in data["entity"].values():
+        keys += platform
+    assert [key for key in keys if not TRANSLATION_KEY.match(key)] == []
+
+
+def _staging_placeholders() -> dict[str, set[str]]:
+    """Keys staging_error builds from the key of the error it is given."""
+    errors: list[Exception] = [
+        EmptyImageError(),
+        NotAnEspImageError("no magic byte"),
+        TruncatedImageError("the image header", 24, 3),
+        WrongChipError(ChipFamily.ESP32S3, ChipFamily.ESP32),
+        TooLargeError(2, 1),
+        ImageTooLargeError(1),
+    ]
+    found: dict[str, set[str]] = {}
+    for err in errors:
+        translated = staging_error(err)
+        assert translated.translation_key
+        found[translated.translation_key] = set(
+            translated.translation_placeholders or {}
+        )
+    return found
+
+
+def _expected(sites: Sites, where: str) -> set[str] | None:
+    """Placeholders the code passes for a text, or None if no site names it."""
+    parts = where.split(".")
+    if parts[0] in ("config", "options") and parts[1] == "step":
+        return sites.keys.get(".".join(parts[:3]))
+    if parts[0] in ("config", "options") and parts[1] in ("abort", "error"):
+        return sites.keys.get(".".join(parts[:3]))
+    if parts[0] in ("exceptions", "issues"):
+        return sites.keys.get(".".join(parts[:2]))
+    if where == "config.flow_title":
+        return {"name"}  # context["title_placeholders"] of every discovery step
+    return set()  # entity names, selectors, services: no placeholders passed
+
+
+def test_every_placeholder_is_one_the_code_passes() -> None:
+    sites = collect(INTEGRATION)
+    staging = _staging_placeholders()
+    for key, keys in staging.items():
+        # Refused uploads show the exception's placeholders and the board.
+        sites.keys[f"options.error.{key}"] |= keys | {"board"}
+        sites.keys[f"exceptions.{key}"] |= keys
+    problems = []
+    for where, text in _texts(_load(INTEGRATION / "strings.json")):
+        used = _placeholders(text)
+        if not used:
+            continue
+        expected = _expected(sites, where)
+        if where.startswith(("exceptions.firmware_", "options.error.firmware_")):
+            # staging_error: every other image error is firmware_<key> + detail.
+            expected = {"detail", "board"} if where[0] == "o" else {"detail"}
+        if expected is None or UNKNOWN in expected or KWARGS in expected:
+            problems.append(f"{where}: no code site tells its placeholders")
+        elif missing := used - expected:
+            problems.append(f"{where}: {sorted(missing)} not passed by the code")
+        menu_title = where.endswith(".title") and where.rsplit(".", 1)[0] in sites.menus
+        if menu_title:
+            problems.append(f"{where}: a menu's title gets no placeholders")
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_checks_catch_what_the_frontend_and_hassfest_refuse() -> None:
+    """The checker refuses the texts that broke the dialogs before."""
+    with pytest.raises(IcuSyntaxError, match="UNCLOSED_TAG"):
+        check("PlatformIO: .pio/build/<env>/firmware.bin")
+    assert HTML.search(".pio/build/<env>/firmware.bin")
+    for broken in ("{board", "board}", "{}", "{n, plural, one {x}}", "a </b>"):
+        with pytest.raises(IcuSyntaxError):
+            check(broken)
+    assert check("{n, plural, =0 {none} one {# image} other {# images}} for {board}")
+    assert check("It''s '{literal}' {board}") == ["board"]
+    sites = collect(INTEGRATION)
+    assert "options.step.init" in sites.menus
+    assert sites.keys["options.step.upload"] >= {"board"}
