@@ -18,8 +18,8 @@ from .inbox import FirmwareInbox
 from .install import confirmation_issue_id
 from .ledger import DATA_LEDGER, Ledger
 from .presence import async_get_presence, async_release_presence
-from .pull_hub import DATA_PULL, PullHub
-from .pull_server import EspOtaPullView
+from .pull.hub import DATA_PULL, PullHub
+from .pull.server import EspOtaPullView
 from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
 from .staging import DATA_STORE, board_key, get_store, ledger_key

@@ -150,7 +150,7 @@ class EspOtaBoard:
 
     @callback
     def async_set_available(self, available: bool) -> None:
-        """Set presence from check-ins instead of mDNS (pull boards, pull_hub.py)."""
+        """Set presence from check-ins instead of mDNS (pull boards, pull/hub.py)."""
         if available == self.available:
             return
         if available:

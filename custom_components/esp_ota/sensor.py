@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from .board import EspOtaConfigEntry
 from .const import is_pull_entry
 from .entity import EspOtaEntity
-from .pull_hub import DATA_PULL, CheckInRecord
+from .pull.hub import DATA_PULL, CheckInRecord
 
 # State comes from check-ins the boards push; nothing is polled.
 PARALLEL_UPDATES = 0

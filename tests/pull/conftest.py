@@ -22,7 +22,6 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.esp_ota.config_flow_pull import pull_hostname
 from custom_components.esp_ota.const import (
     CONF_HOSTNAME,
     CONF_MAC,
@@ -30,6 +29,7 @@ from custom_components.esp_ota.const import (
     DOMAIN,
     TRANSPORT_PULL,
 )
+from custom_components.esp_ota.pull.config_flow import pull_hostname
 from custom_components.esp_ota.settings import DATA_SETTINGS
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullBoard

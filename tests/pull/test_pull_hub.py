@@ -16,7 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.esp_ota.const import DOMAIN
-from custom_components.esp_ota.pull_hub import (
+from custom_components.esp_ota.pull.hub import (
     AVAILABILITY_FACTOR,
     DATA_PULL,
     FIRST_INTERVAL,
@@ -124,7 +124,7 @@ async def test_a_download_that_breaks_off_resets_progress(
         # No sendfile: the executor path, as behind TLS.
         patch.object(hass.loop, "sendfile", side_effect=NotImplementedError),
         # Every step reaches the listeners, as for a slow board.
-        patch("custom_components.esp_ota.pull_hub.PROGRESS_INTERVAL", 0),
+        patch("custom_components.esp_ota.pull.hub.PROGRESS_INTERVAL", 0),
     ):
         response = await pull_server.client.get(
             f"/api/esp_ota/pull/{pull_server.token}", headers=board().headers()
@@ -172,7 +172,7 @@ async def test_a_shorter_file_than_staged_ends_the_body_early(
     path = store.path_for(store.latest(entry.entry_id))
     await hass.async_add_executor_job(path.write_bytes, b"\xe9short")
     with (
-        patch("custom_components.esp_ota.pull_server.CHUNK_SIZE", 4),
+        patch("custom_components.esp_ota.pull.server.CHUNK_SIZE", 4),
         patch.object(hass.loop, "sendfile", side_effect=NotImplementedError),
     ):
         response = await pull_server.client.get(

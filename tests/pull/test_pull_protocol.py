@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.esp_ota.pull_protocol import (
+from custom_components.esp_ota.pull.protocol import (
     MAX_HEADER_VALUE,
     CheckIn,
     Core,

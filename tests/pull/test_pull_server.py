@@ -19,7 +19,7 @@ import pytest
 
 from custom_components.esp_ota.const import CONF_MAC, CONF_TRANSPORT, DOMAIN
 from custom_components.esp_ota.ledger import DATA_LEDGER
-from custom_components.esp_ota.pull_hub import DATA_PULL, MAX_DISCOVERY_FLOWS
+from custom_components.esp_ota.pull.hub import DATA_PULL, MAX_DISCOVERY_FLOWS
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app

@@ -1,4 +1,4 @@
-"""The update entity of a pull board: Install arms, the board fetches.
+"""The update entity's behaviour for a pull board: Install arms, the board fetches.
 
 Pressing Install is the person's confirmation (the same ledger as push
 installs) and arms the update; the action returns once armed, because a
@@ -6,33 +6,43 @@ sleeping board may ask hours later. The card then shows "in progress" while
 the update is pending, with the percentage of the board's download, until the
 board checks in running the new image (``pull_hub.py``). The entity stays
 available while the board sleeps, so an update can be armed at any time.
+
+This is a mixin: ``update.py`` (the platform) puts it in front of its
+``EspOtaUpdateEntity``, so this module never imports the platform and the two
+do not import each other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from homeassistant.components.update import UpdateEntity
 from homeassistant.components.update.const import (
     ATTR_IN_PROGRESS,
     ATTR_INSTALLED_VERSION,
     ATTR_UPDATE_PERCENTAGE,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 
-from .board import EspOtaConfigEntry
-from .install import async_check_install
-from .ledger import DATA_LEDGER
-from .pull_hub import DATA_PULL
-from .staging import board_key
-from .update import EspOtaUpdateEntity
+from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.install import async_check_install
+from custom_components.esp_ota.ledger import DATA_LEDGER
+from custom_components.esp_ota.staging import board_key
+from custom_components.esp_ota.store import StagedFirmware
+
+from .hub import DATA_PULL
 
 
-class EspOtaPullUpdateEntity(EspOtaUpdateEntity):
-    """Staged firmware for a board that fetches it itself."""
+class PullUpdateMixin(UpdateEntity):
+    """Staged firmware for a board that fetches it itself.
 
-    def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
-        """Create the entity for one pull board."""
-        super().__init__(hass, entry, transport=None)
+    Put in front of the platform's entity class, which provides these:
+    """
+
+    _entry: EspOtaConfigEntry
+    _pick: Callable[[str | None], StagedFirmware]
+    _or_unknown: Callable[[str | None], str | None]
 
     async def async_added_to_hass(self) -> None:
         """Follow check-ins and downloads too."""

@@ -30,12 +30,13 @@ from aiohttp.abc import AbstractStreamWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import HomeAssistantView
 
-from .board import EspOtaConfigEntry
-from .pull_hub import DATA_PULL
-from .pull_protocol import MalformedCheckInError, NotAnUpdaterError, parse_check_in
-from .settings import DATA_SETTINGS
-from .staging import get_store
-from .store import StagedFirmware
+from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.settings import DATA_SETTINGS
+from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import StagedFirmware
+
+from .hub import DATA_PULL
+from .protocol import MalformedCheckInError, NotAnUpdaterError, parse_check_in
 
 _LOGGER = logging.getLogger(__name__)
 

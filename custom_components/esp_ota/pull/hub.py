@@ -44,14 +44,15 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .board import EspOtaConfigEntry
-from .const import CONF_MAC, DOMAIN
-from .firmware import ChipFamily, ImageKind
-from .install import check_rules
-from .ledger import DATA_LEDGER
-from .pull_protocol import CheckIn, Core, Mode, RateLimiter, runs_image, update_due
-from .staging import board_key, get_store, ledger_key
-from .store import StagedFirmware
+from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.const import CONF_MAC, DOMAIN
+from custom_components.esp_ota.firmware import ChipFamily, ImageKind
+from custom_components.esp_ota.install import check_rules
+from custom_components.esp_ota.ledger import DATA_LEDGER
+from custom_components.esp_ota.staging import board_key, get_store, ledger_key
+from custom_components.esp_ota.store import StagedFirmware
+
+from .protocol import CheckIn, Core, Mode, RateLimiter, runs_image, update_due
 
 _LOGGER = logging.getLogger(__name__)
 
