@@ -21,6 +21,7 @@ from homeassistant.components.update import UpdateEntity
 from homeassistant.components.update.const import (
     ATTR_IN_PROGRESS,
     ATTR_INSTALLED_VERSION,
+    ATTR_RELEASE_SUMMARY,
     ATTR_UPDATE_PERCENTAGE,
 )
 from homeassistant.core import callback
@@ -55,7 +56,12 @@ class PullUpdateMixin(UpdateEntity):
 
     def _pull_values(self) -> tuple[object, ...]:
         """Return what a check-in or a download step can change on the card."""
-        return (self.installed_version, self.in_progress, self.update_percentage)
+        return (
+            self.installed_version,
+            self.in_progress,
+            self.update_percentage,
+            self.release_summary,
+        )
 
     @callback
     def _handle_check_in_or_progress(self) -> None:
@@ -68,6 +74,7 @@ class PullUpdateMixin(UpdateEntity):
                 state.attributes.get(ATTR_INSTALLED_VERSION),
                 state.attributes.get(ATTR_IN_PROGRESS),
                 state.attributes.get(ATTR_UPDATE_PERCENTAGE),
+                state.attributes.get(ATTR_RELEASE_SUMMARY),
             )
         )
         if self._pull_values() != shown:
@@ -80,17 +87,37 @@ class PullUpdateMixin(UpdateEntity):
 
     @property
     def installed_version(self) -> str | None:
-        """The version the board reported, else the last one seen installed."""
-        record = self.hass.data[DATA_PULL].record(self._entry)
-        if record is not None and record.check_in.version:
-            return record.check_in.version
+        """The image the board runs (by its MD5), else what it reported or esp_ota saw.
+
+        A board reporting its own version string ("v2-build17") while running
+        a known image shows that image's version, so the card does not offer
+        the image it already runs.
+        """
+        hub = self.hass.data[DATA_PULL]
+        if running := hub.running_version(self._entry):
+            return running
         installed = self.hass.data[DATA_LEDGER].installed(board_key(self._entry))
         return self._or_unknown(installed.version if installed else None)
 
     @property
     def in_progress(self) -> bool:
-        """In progress from Install until the board runs the image."""
-        return self.hass.data[DATA_PULL].pending(self._entry) is not None
+        """In progress from Install until the board runs the image (if it fits)."""
+        hub = self.hass.data[DATA_PULL]
+        return hub.pending(self._entry) is not None and hub.no_room(self._entry) is None
+
+    @property
+    def release_summary(self) -> str | None:
+        """Say first why the board does not get the image, when it does not fit."""
+        summary = super().release_summary
+        record = self.hass.data[DATA_PULL].record(self._entry)
+        staged = self.hass.data[DATA_PULL].no_room(self._entry)
+        if staged is None or record is None:
+            return summary
+        reason = (
+            f"Does not fit: {staged.size:,} bytes, the board has "
+            f"{record.check_in.free_space:,} bytes free."
+        )
+        return f"{reason}\n\n{summary}" if summary else reason
 
     @property
     def update_percentage(self) -> int | None:
