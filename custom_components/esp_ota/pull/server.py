@@ -19,9 +19,10 @@ secret. Answers, as the cores' ``handleUpdate`` reads them:
   application/octet-stream`` and ``x-MD5``, ``x-SHA256``, ``x-SHA512`` (the
   clients verify the flashed bytes against them, so a file changed on disk is
   never booted). Every piece must leave within the hub's ``send_timeout``: a
-  board that stops reading is dropped. A filesystem image counts as delivered
-  only once the board's TCP stack acknowledged every byte (a board whose
-  small window is full has not taken them).
+  board that stops reading is dropped. A download counts as delivered only
+  once the board's TCP stack acknowledged every byte (bytes that merely
+  reached our kernel are not the board's: its small window fills unless it
+  reads); anything less resets the progress and closes the connection.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import asyncio
 import fcntl
 from http import HTTPStatus
 import logging
+import os
 import secrets
 import socket
 import struct
@@ -42,7 +44,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import HomeAssistantView
 
 from custom_components.esp_ota.board import EspOtaConfigEntry
-from custom_components.esp_ota.firmware import ImageKind
 from custom_components.esp_ota.settings import DATA_SETTINGS
 from custom_components.esp_ota.staging import get_store
 from custom_components.esp_ota.store import StagedFirmware
@@ -106,21 +107,40 @@ def _unacknowledged(sock: Any) -> int | None:
     return int(struct.unpack("i", raw)[0])
 
 
-async def _async_delivered(request: web.Request, timeout: float) -> bool:  # noqa: ASYNC109
-    """Wait until the board acknowledged every byte sent (False: it did not)."""
+def _probe(request: web.Request) -> socket.socket | None:
+    """Return a second handle on the connection's socket, or None.
+
+    It stays readable after aiohttp let go of the connection (a board that
+    read everything and closed), so the kernel can still tell what it took.
+    """
     transport = request.transport
     sock = transport.get_extra_info("socket") if transport else None
-    if transport is None or sock is None:
-        return False
+    if sock is None:
+        return None
+    try:
+        return socket.socket(fileno=os.dup(sock.fileno()))
+    except OSError:
+        return None
+
+
+async def _async_delivered(
+    request: web.Request,
+    probe: socket.socket | None,
+    timeout: float,  # noqa: ASYNC109 - the hub's injectable send timeout
+) -> bool:
+    """Wait until the board acknowledged every byte sent (False: it did not)."""
+    if probe is None:
+        return True  # nothing to ask: trust the bytes sent
     try:
         async with asyncio.timeout(timeout):
             while True:
-                left = _unacknowledged(sock)
+                left = _unacknowledged(probe)
                 if left is None:
                     return True
                 if left < 0:
                     return False
-                if left == 0 and not transport.get_write_buffer_size():
+                transport = request.transport
+                if left == 0 and not (transport and transport.get_write_buffer_size()):
                     return True
                 await asyncio.sleep(ACK_POLL)
     except TimeoutError:
@@ -211,7 +231,7 @@ class EspOtaPullView(HomeAssistantView):
         )
         response.content_length = staged.size
         sent = 0
-        delivered = False
+        probe = _probe(request)
         try:
             writer = await response.prepare(request)
             hub.async_progress(entry, 0, staged.size)
@@ -225,24 +245,56 @@ class EspOtaPullView(HomeAssistantView):
             )
             if sent == staged.size:
                 await response.write_eof()
-                delivered = staged.kind is ImageKind.APP or await _async_delivered(
-                    request, hub.send_timeout
-                )
         except (ConnectionError, RuntimeError, TimeoutError) as err:
             # The board went away or stopped reading; it asks again next round.
             _LOGGER.debug("Download of %s broke off: %s", entry.title, err)
         finally:
-            # Reset first: the handler may be cancelled at any await below.
-            if not delivered:
-                hub.async_progress_reset(entry)
-                # The promised length cannot be kept: close the connection.
-                if request.transport is not None:
-                    request.transport.close()
+            # Not a single await here: the handler is cancelled when the
+            # board closes, and what follows must happen all the same.
+            if sent == staged.size:
+                # Whether the board took the bytes is known once it
+                # acknowledged them, which outlives this handler.
+                hass.async_create_background_task(
+                    self._async_finish(request, probe, entry, staged),
+                    name=f"esp_ota pull delivery {entry.entry_id}",
+                )
+            else:
+                self._broke_off(request, probe, entry)
             # Not awaited: a cancelled handler must not leave the file open.
             hass.async_add_executor_job(file.close)
+        return response
+
+    def _broke_off(
+        self,
+        request: web.Request,
+        probe: socket.socket | None,
+        entry: EspOtaConfigEntry,
+    ) -> None:
+        """Reset the progress; the promised length cannot be kept: close."""
+        self._hass.data[DATA_PULL].async_progress_reset(entry)
+        if request.transport is not None:
+            request.transport.close()
+        if probe is not None:
+            probe.close()
+
+    async def _async_finish(
+        self,
+        request: web.Request,
+        probe: socket.socket | None,
+        entry: EspOtaConfigEntry,
+        staged: StagedFirmware,
+    ) -> None:
+        """Count the download once the board acknowledged every byte."""
+        hub = self._hass.data[DATA_PULL]
+        try:
+            delivered = await _async_delivered(request, probe, hub.send_timeout)
+        finally:
+            if probe is not None:
+                probe.close()
         if delivered:
             await hub.async_served(entry, staged)
-        return response
+        else:
+            self._broke_off(request, None, entry)
 
     async def _async_send(
         self,
