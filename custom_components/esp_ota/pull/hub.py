@@ -30,15 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-import hashlib
 import logging
-from pathlib import Path
 import time
 from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -52,9 +50,11 @@ from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.staging import board_key, get_store, ledger_key
 from custom_components.esp_ota.store import StagedFirmware
 
+from .digests import DigestCache
 from .discovery import async_offer
 from .protocol import CheckIn, Core, Mode, RateLimiter, runs_image, update_due
 from .record import CheckInRecord
+from .repairs import async_create_no_room_issue, async_delete_no_room_issue
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,8 +74,6 @@ RATE_PERIOD: Final = 10.0
 # Every piece of a download must leave within this; a board flashing reads
 # steadily (its own HTTP timeout is 8 s), one that stops reading is dropped.
 SEND_TIMEOUT: Final = 30.0
-# SHA-512 digests of staged images kept in memory (computed once per image).
-MAX_SHA512: Final = 64
 
 
 class PullHub:
@@ -97,7 +95,7 @@ class PullHub:
         self._overdue_timers: dict[str, CALLBACK_TYPE] = {}
         # Board key -> (image SHA-256, free space) of an image that did not fit.
         self._no_room: dict[str, tuple[str, int]] = {}
-        self._sha512: dict[str, str] = {}
+        self._digests = DigestCache(hass)
         self.limiter = RateLimiter(burst=RATE_BURST, period=RATE_PERIOD)
         self.send_timeout = SEND_TIMEOUT
 
@@ -318,17 +316,8 @@ class PullHub:
             self._notify(key)
 
     async def async_sha512(self, staged: StagedFirmware) -> str:
-        """Return the image's SHA-512, read once; OSError if the file changed."""
-        digest = self._sha512.get(staged.sha256)
-        if digest is None:
-            path = get_store(self._hass).path_for(staged)
-            digest = await self._hass.async_add_executor_job(
-                _sha512_of, path, staged.sha256
-            )
-            self._sha512[staged.sha256] = digest
-            while len(self._sha512) > MAX_SHA512:
-                del self._sha512[next(iter(self._sha512))]
-        return digest
+        """Return the image's SHA-512 (``pull/digests.py``)."""
+        return await self._digests.async_sha512(staged)
 
     @callback
     def async_offer(self, check_in: CheckIn) -> None:
@@ -343,26 +332,13 @@ class PullHub:
         if self._no_room.get(key) == (staged.sha256, free_space):
             return
         self._no_room[key] = (staged.sha256, free_space)
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            no_room_issue_id(entry),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="pull_no_room",
-            translation_placeholders={
-                "board": entry.title,
-                "version": staged.version,
-                "size": str(staged.size),
-                "free_space": str(free_space),
-            },
-        )
+        async_create_no_room_issue(self._hass, entry, staged, free_space)
         self._notify(key)
 
     @callback
     def _async_clear_no_room(self, entry: EspOtaConfigEntry) -> None:
         self._no_room.pop(board_key(entry), None)
-        ir.async_delete_issue(self._hass, DOMAIN, no_room_issue_id(entry))
+        async_delete_no_room_issue(self._hass, entry)
 
     @callback
     def _async_update_device(self, entry: EspOtaConfigEntry, check_in: CheckIn) -> None:
@@ -419,25 +395,6 @@ class PullHub:
         self._store.async_delay_save(data, SAVE_DELAY)
 
 
-def no_room_issue_id(entry: EspOtaConfigEntry) -> str:
-    """Return the id of the board's "does not fit" repair issue."""
-    return f"pull_no_room_{entry.entry_id}"
-
-
 def device_model(check_in: CheckIn) -> str:
     """Return the device's model: the core that checked in (ESP32 or ESP8266)."""
     return "ESP8266" if check_in.core is Core.ESP8266 else "ESP32"
-
-
-def _sha512_of(path: Path, sha256: str) -> str:
-    """Hash the staged file (executor only); OSError when it is not the image."""
-    sha512 = hashlib.sha512()
-    check = hashlib.sha256()
-    with path.open("rb") as file:
-        while piece := file.read(1 << 20):
-            sha512.update(piece)
-            check.update(piece)
-    if check.hexdigest() != sha256:
-        message = f"{path.name} changed on disk"
-        raise OSError(message)
-    return sha512.hexdigest()

@@ -4,7 +4,7 @@ Pressing Install is the person's confirmation (the same ledger as push
 installs) and arms the update; the action returns once armed, because a
 sleeping board may ask hours later. The card then shows "in progress" while
 the update is pending, with the percentage of the board's download, until the
-board checks in running the new image (``pull_hub.py``). The entity stays
+board checks in running the new image (``pull/hub.py``). The entity stays
 available while the board sleeps, so an update can be armed at any time.
 
 This is a mixin: ``update.py`` (the platform) puts it in front of its
