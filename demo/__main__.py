@@ -80,7 +80,7 @@ async def _run(args: argparse.Namespace) -> None:
             if (pull := stack.pull) is not None:
                 _say(
                     f"  {pull.hostname} ({pull.core}, version {pull.version}, "
-                    f"device {pull.device}): pulls every {pull.interval:g} s; added"
+                    f"inbox {pull.device}): pulls every {pull.interval:g} s; added"
                 )
             _say("Press Ctrl-C to stop everything.")
             await stop

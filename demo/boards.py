@@ -81,7 +81,10 @@ class PullBoardSpec:
 
     @property
     def device(self) -> str:
-        """esp_ota's device name of a pull board: ``esp-`` and its MAC digits."""
+        """esp_ota's host name of a pull board (``esp-`` and its MAC digits).
+
+        Its inbox folder has this name; the device takes the entry's name.
+        """
         return "esp-" + self.unique_id.replace(":", "")
 
 

@@ -40,7 +40,7 @@ def _files(*paths: Path) -> list[Path]:
         INTEGRATION / "espota",
         INTEGRATION / "firmware",
         INTEGRATION / "webupdate",
-        INTEGRATION / "pull_protocol.py",
+        INTEGRATION / "pull" / "protocol.py",
     ),
     ids=lambda path: str(path.relative_to(ROOT)),
 )

@@ -22,8 +22,9 @@ from .inbox import FirmwareInbox
 from .install import confirmation_issue_id
 from .ledger import DATA_LEDGER, Ledger
 from .presence import async_get_presence, async_release_presence
-from .pull_hub import DATA_PULL, PullHub
-from .pull_server import EspOtaPullView
+from .pull.discovery import async_register_pull_services
+from .pull.hub import DATA_PULL, PullHub
+from .pull.server import EspOtaPullView
 from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
 from .staging import DATA_STORE, board_key, get_store, ledger_key
@@ -55,6 +56,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.data[DATA_PULL] = pull
     # Always registered (views cannot be removed); it answers 404 while off.
     hass.http.register_view(EspOtaPullView(hass))
+    async_register_pull_services(hass)
     async_setup_services(hass)
     return True
 
@@ -120,6 +122,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> b
 @callback
 def _async_update_device(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
     """Keep the device's firmware version and model in step with the TXT record."""
+    if is_pull_entry(entry):
+        return  # pull/hub.py keeps a pull board's device in step with check-ins
     board = entry.runtime_data
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):

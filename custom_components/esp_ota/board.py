@@ -29,7 +29,14 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .announcement import BoardAnnouncement, parse_version
-from .const import CONF_BOARD, CONF_HOSTNAME, CONF_TRANSPORT, LOGGER, TRANSPORT_WEB
+from .const import (
+    CONF_BOARD,
+    CONF_HOSTNAME,
+    CONF_TRANSPORT,
+    LOGGER,
+    TRANSPORT_WEB,
+    is_pull_entry,
+)
 
 type EspOtaConfigEntry = ConfigEntry[EspOtaBoard]
 
@@ -64,6 +71,13 @@ class EspOtaBoard:
         self.updates_allowed: bool = True
         # Held while anything flashes this board.
         self.install_lock = asyncio.Lock()
+
+    @property
+    def device_name(self) -> str:
+        """Return the device name: a pull board's entry title (it has no host name)."""
+        if is_pull_entry(self._entry):
+            return self._entry.title
+        return self.hostname
 
     @property
     def password(self) -> str | None:
@@ -150,7 +164,7 @@ class EspOtaBoard:
 
     @callback
     def async_set_available(self, available: bool) -> None:
-        """Set presence from check-ins instead of mDNS (pull boards, pull_hub.py)."""
+        """Set presence from check-ins instead of mDNS (pull boards, pull/hub.py)."""
         if available == self.available:
             return
         if available:

@@ -35,7 +35,6 @@ from .announcement import (
 )
 from .board import EspOtaConfigEntry
 from .compat import vol
-from .config_flow_pull import PullDiscoveryFlowMixin
 from .config_flow_web import WebUpdaterFlow
 from .const import (
     CONF_BOARD,
@@ -50,6 +49,7 @@ from .const import (
 )
 from .identity import ENTRY_MINOR_VERSION, ENTRY_VERSION, identity_of
 from .options_flow import EspOtaOptionsFlow
+from .pull.config_flow import PullDiscoveryFlowMixin
 
 RESOLVE_TIMEOUT: Final = 5.0
 """Seconds to wait for a host name to resolve; a local DNS answers in well under

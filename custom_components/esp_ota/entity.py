@@ -21,7 +21,7 @@ class EspOtaEntity(Entity):
         self._attr_unique_id = f"{board.hostname}_{key}"
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, board.hostname)},
-            name=board.hostname,
+            name=board.device_name,
             manufacturer=MANUFACTURER,
             model=board.board_id,
             sw_version=board.version,

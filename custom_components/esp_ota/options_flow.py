@@ -28,7 +28,7 @@ from homeassistant.helpers.selector import (
 
 from .compat import vol
 from .firmware import ImageKind
-from .pull_settings import async_apply_pull_settings, pull_placeholders, pull_schema
+from .pull.settings import async_apply_pull_settings, pull_placeholders, pull_schema
 from .settings import DATA_SETTINGS, MAX_PARALLEL_UPLOADS
 from .staging import StagingError, async_stage_for_entry, staging_error
 from .store import MAX_IMAGE_SIZE, ImageTooLargeError, StagedFirmware

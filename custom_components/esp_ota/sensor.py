@@ -18,7 +18,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .board import EspOtaConfigEntry
 from .const import is_pull_entry
 from .entity import EspOtaEntity
-from .pull_hub import DATA_PULL, CheckInRecord
+from .pull.hub import DATA_PULL
+from .pull.record import CheckInRecord
 
 # State comes from check-ins the boards push; nothing is polled.
 PARALLEL_UPDATES = 0
@@ -31,14 +32,22 @@ class PullSensorDescription(SensorEntityDescription):
     value_fn: Callable[[CheckInRecord], str | int | datetime | None]
 
 
-def _bytes(key: str, value_fn: Callable[[CheckInRecord], int]) -> PullSensorDescription:
+def _bytes(
+    key: str,
+    value_fn: Callable[[CheckInRecord], int],
+    unit: UnitOfInformation = UnitOfInformation.KIBIBYTES,
+) -> PullSensorDescription:
+    """Describe a size: whole numbers in a readable unit ("1,280 KiB", "4 MiB")."""
     return PullSensorDescription(
         key=key,
         translation_key=key,
         device_class=SensorDeviceClass.DATA_SIZE,
         native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.KIBIBYTES,
+        suggested_unit_of_measurement=unit,
+        suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # Details beyond the essentials: a person enables them when needed.
+        entity_registry_enabled_default=False,
         value_fn=value_fn,
     )
 
@@ -53,11 +62,16 @@ SENSORS: tuple[PullSensorDescription, ...] = (
     ),
     _bytes("free_space", lambda record: record.check_in.free_space),
     _bytes("sketch_size", lambda record: record.check_in.sketch_size),
-    _bytes("chip_size", lambda record: record.check_in.chip_size),
+    _bytes(
+        "chip_size",
+        lambda record: record.check_in.chip_size,
+        UnitOfInformation.MEBIBYTES,
+    ),
     PullSensorDescription(
         key="sdk_version",
         translation_key="sdk_version",
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda record: record.check_in.sdk_version,
     ),
     PullSensorDescription(

@@ -20,6 +20,7 @@ from .entity import EspOtaEntity
 from .firmware import ImageKind
 from .install import Transport, async_install
 from .ledger import DATA_LEDGER
+from .pull.update_entity import PullUpdateMixin
 from .staging import board_key, get_store, ledger_key
 from .store import StagedFirmware
 from .transport_espota import EspotaTransport
@@ -39,9 +40,6 @@ async def async_setup_entry(
 ) -> None:
     """Add the board's firmware update entity."""
     if is_pull_entry(entry):
-        # pull_update subclasses this module's entity, so it is imported late.
-        from .pull_update import EspOtaPullUpdateEntity  # noqa: PLC0415
-
         async_add_entities([EspOtaPullUpdateEntity(hass, entry)])
         return
     transport: Transport = (
@@ -194,7 +192,7 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
     ) -> None:
         """Flash the chosen staged image, if every rule allows it."""
         staged = self._pick(version)
-        if self._transport is None:  # pull_update overrides async_install
+        if self._transport is None:  # the pull mixin overrides async_install
             raise NotImplementedError
         self._attr_in_progress = True
         self._attr_update_percentage = None
@@ -245,3 +243,11 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
             self._last_percent = percent
             self._attr_update_percentage = percent
             self.async_write_ha_state()
+
+
+class EspOtaPullUpdateEntity(PullUpdateMixin, EspOtaUpdateEntity):
+    """The update entity of a pull board (``pull/update_entity.py``)."""
+
+    def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+        """Create the entity for one pull board: it has no transport."""
+        super().__init__(hass, entry, transport=None)

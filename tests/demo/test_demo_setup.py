@@ -10,10 +10,10 @@ from awesomeversion import AwesomeVersion
 import pytest
 import yaml
 
-from custom_components.esp_ota.config_flow_pull import pull_hostname
 from custom_components.esp_ota.firmware import ChipFamily, ImageKind, inspect_file
-from custom_components.esp_ota.pull_hub import RATE_PERIOD
-from custom_components.esp_ota.pull_protocol import normalize_mac
+from custom_components.esp_ota.pull.config_flow import pull_hostname
+from custom_components.esp_ota.pull.hub import RATE_PERIOD
+from custom_components.esp_ota.pull.protocol import normalize_mac
 from demo import haconfig
 from demo.boards import (
     ESP32_BOARD,

@@ -17,7 +17,8 @@ from demo.stack import PASSWORD, USERNAME
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
 ENTITY = f"update.{ESP32_BOARD.hostname.replace('-', '_')}_firmware"
-PULL_ENTITY = f"update.{PULL_BOARD.device.replace('-', '_')}_firmware"
+# The pull board's device takes the name the demo gives it when adding it.
+PULL_ENTITY = f"update.{PULL_BOARD.hostname.replace('-', '_')}_firmware"
 # The inbox stages a file once it is unchanged over two scans, 10 s apart.
 STAGED_TIMEOUT_MS = 60_000
 # 256 KiB at the demo's 40 kB/s flash speed plus the emulated reboot: ~8 s.
@@ -137,7 +138,7 @@ def test_a_person_adds_the_discovered_board_and_updates_it_and_the_pull_board(
         PULL_BOARD.version
     )
     page.locator("hui-entities-card").get_by_text(
-        f"{PULL_BOARD.device} Firmware"
+        f"{PULL_BOARD.hostname} Firmware"
     ).click()
     expect(installed).to_have_text(PULL_BOARD.version)
     expect(install).to_be_enabled()

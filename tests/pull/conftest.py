@@ -18,11 +18,11 @@ from unittest.mock import MagicMock
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.esp_ota.config_flow_pull import pull_hostname
 from custom_components.esp_ota.const import (
     CONF_HOSTNAME,
     CONF_MAC,
@@ -30,6 +30,7 @@ from custom_components.esp_ota.const import (
     DOMAIN,
     TRANSPORT_PULL,
 )
+from custom_components.esp_ota.pull.config_flow import pull_hostname
 from custom_components.esp_ota.settings import DATA_SETTINGS
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullBoard
@@ -71,11 +72,16 @@ class PullServer:
         await response.read()
         return response
 
-    async def add_board(self, mac: str = MAC, title: str = "garden") -> MockConfigEntry:
-        """Add a pull board's config entry and load it."""
+    async def add_board(
+        self, mac: str = MAC, title: str | None = None
+    ) -> MockConfigEntry:
+        """Add a pull board's config entry and load it.
+
+        Named after its MAC unless a title is given (the device takes it).
+        """
         entry = MockConfigEntry(
             domain=DOMAIN,
-            title=title,
+            title=title or pull_hostname(mac),
             unique_id=mac,
             source="integration_discovery",
             data={
@@ -88,6 +94,15 @@ class PullServer:
         assert await self.hass.config_entries.async_setup(entry.entry_id)
         await self.hass.async_block_till_done()
         return entry
+
+    async def enable_details(self, entry: MockConfigEntry) -> None:
+        """Enable the sensors disabled by default, as a person would, and reload."""
+        registry = er.async_get(self.hass)
+        for item in er.async_entries_for_config_entry(registry, entry.entry_id):
+            if item.disabled_by is er.RegistryEntryDisabler.INTEGRATION:
+                registry.async_update_entity(item.entity_id, disabled_by=None)
+        assert await self.hass.config_entries.async_reload(entry.entry_id)
+        await self.hass.async_block_till_done()
 
     async def stage(self, entry: MockConfigEntry, image: bytes, **data: Any) -> None:
         """Stage an image for the board through the action, from a file."""

@@ -10,7 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.esp_ota.pull_hub import DATA_PULL, PROGRESS_INTERVAL, SAVE_DELAY
+from custom_components.esp_ota.pull.hub import DATA_PULL, PROGRESS_INTERVAL, SAVE_DELAY
 
 from .conftest import MAC, PullServer, board, slug
 
@@ -24,7 +24,7 @@ async def test_progress_reaches_listeners_at_most_every_interval_and_at_the_end(
     hub.async_add_listener(entry, lambda: seen.append(hub.progress(entry)))
     now = 1000.0
     with patch(
-        "custom_components.esp_ota.pull_hub.time.monotonic", side_effect=lambda: now
+        "custom_components.esp_ota.pull.hub.time.monotonic", side_effect=lambda: now
     ):
         hub.async_progress(entry, 0, 400)  # nothing told yet: told
         hub.async_progress(entry, 100, 400)  # right after: only recorded

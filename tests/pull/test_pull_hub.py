@@ -16,12 +16,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.esp_ota.const import DOMAIN
-from custom_components.esp_ota.pull_hub import (
-    AVAILABILITY_FACTOR,
-    DATA_PULL,
-    FIRST_INTERVAL,
-    SAVE_DELAY,
-)
+from custom_components.esp_ota.pull.hub import DATA_PULL, SAVE_DELAY
+from custom_components.esp_ota.pull.record import AVAILABILITY_FACTOR, FIRST_INTERVAL
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app
 
@@ -47,7 +43,7 @@ async def test_a_board_is_overdue_after_missing_its_usual_check_ins(
     await hass.async_block_till_done()
     assert hass.states.get(online).state == STATE_OFF
     # The last values stay readable while it sleeps.
-    assert hass.states.get(f"sensor.{slug(MAC)}_sdk_version").state == "v4.4.7"
+    assert hass.states.get(f"sensor.{slug(MAC)}_last_check_in").state != "unavailable"
     assert (await pull_server.get(board().headers())).status == 304
     assert hass.states.get(online).state == STATE_ON
 
@@ -124,7 +120,7 @@ async def test_a_download_that_breaks_off_resets_progress(
         # No sendfile: the executor path, as behind TLS.
         patch.object(hass.loop, "sendfile", side_effect=NotImplementedError),
         # Every step reaches the listeners, as for a slow board.
-        patch("custom_components.esp_ota.pull_hub.PROGRESS_INTERVAL", 0),
+        patch("custom_components.esp_ota.pull.hub.PROGRESS_INTERVAL", 0),
     ):
         response = await pull_server.client.get(
             f"/api/esp_ota/pull/{pull_server.token}", headers=board().headers()
@@ -170,9 +166,11 @@ async def test_a_shorter_file_than_staged_ends_the_body_early(
     )
     store = get_store(hass)
     path = store.path_for(store.latest(entry.entry_id))
+    # Its digests are read once, on the first download; then it shrinks.
+    assert (await pull_server.get(board().headers())).status == 200
     await hass.async_add_executor_job(path.write_bytes, b"\xe9short")
     with (
-        patch("custom_components.esp_ota.pull_server.CHUNK_SIZE", 4),
+        patch("custom_components.esp_ota.pull.server.CHUNK_SIZE", 4),
         patch.object(hass.loop, "sendfile", side_effect=NotImplementedError),
     ):
         response = await pull_server.client.get(
@@ -182,6 +180,29 @@ async def test_a_shorter_file_than_staged_ends_the_body_early(
         with pytest.raises(Exception):  # noqa: B017, PT011 - aiohttp's payload error
             await response.read()
     assert hass.data[DATA_PULL].progress(entry) is None
+
+
+async def test_a_file_changed_on_disk_before_its_first_download_gets_304(
+    hass: HomeAssistant,
+    pull_server: PullServer,
+    hass_admin_user: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await pull_server.add_board()
+    await pull_server.stage(entry, build_esp32_app(version="2.0.0"))
+    await hass.services.async_call(
+        "update",
+        "install",
+        {"entity_id": f"update.{slug(MAC)}_firmware"},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    store = get_store(hass)
+    path = store.path_for(store.latest(entry.entry_id))
+    await hass.async_add_executor_job(path.write_bytes, b"\xe9other bytes")
+
+    assert (await pull_server.get(board().headers())).status == 304
+    assert "missing or changed on disk" in caplog.text
 
 
 async def test_discovery_with_a_bad_mac_or_a_known_board_aborts(

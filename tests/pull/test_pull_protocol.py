@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.esp_ota.pull_protocol import (
+from custom_components.esp_ota.pull.protocol import (
     MAX_HEADER_VALUE,
     CheckIn,
     Core,
@@ -163,3 +163,52 @@ def test_any_headers_give_a_check_in_or_a_protocol_error(
         return
     assert normalize_mac(check_in.sta_mac) == check_in.sta_mac
     assert check_in.free_space >= 0
+
+
+def test_a_core_3_chip_without_wi_fi_is_known_by_its_base_mac() -> None:
+    raw = headers(base_mac="30:ED:A0:01:02:03", wifi=False)
+    assert "x-ESP32-STA-MAC" not in raw
+
+    check_in = parse_check_in(raw)
+    assert (check_in.sta_mac, check_in.base_mac, check_in.ap_mac) == (
+        "30:ed:a0:01:02:03",
+        "30:ed:a0:01:02:03",
+        None,
+    )
+    # With Wi-Fi the STA MAC stays the identity.
+    with_wifi = parse_check_in(headers(base_mac="30:ED:A0:01:02:03"))
+    assert with_wifi.sta_mac == "24:6f:28:aa:bb:cc"
+    # Neither MAC: not an updater.
+    del raw["x-ESP32-BASE-MAC"]
+    with pytest.raises(NotAnUpdaterError):
+        parse_check_in(raw)
+
+
+def test_the_sketch_sha256_and_the_version_mode_are_read() -> None:
+    sha = "AB" * 32
+    check_in = parse_check_in({**headers(sketch_sha256=sha), "x-ESP32-mode": "version"})
+    assert (check_in.sketch_sha256, check_in.mode) == (sha.lower(), Mode.VERSION)
+    with pytest.raises(MalformedCheckInError):
+        parse_check_in(headers(sketch_sha256="AB" * 31))
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "error"),
+    [
+        ("x-ESP32-STA-MAC", "00:00:00:00:00:00", MalformedCheckInError),
+        ("x-ESP32-STA-MAC", "FF:FF:FF:FF:FF:FF", MalformedCheckInError),
+        ("x-ESP32-STA-MAC", "01:00:5E:00:00:01", MalformedCheckInError),
+        ("x-ESP32-BASE-MAC", "33:33:00:00:00:01", MalformedCheckInError),
+        ("x-ESP32-AP-MAC", "not a mac", MalformedCheckInError),
+    ],
+)
+def test_no_board_has_a_zero_broadcast_or_multicast_mac(
+    header: str, value: str, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        parse_check_in({**headers(), header: value})
+
+
+def test_a_zero_ap_mac_only_informs() -> None:
+    check_in = parse_check_in({**headers(), "x-ESP32-AP-MAC": "00:00:00:00:00:00"})
+    assert check_in.ap_mac is None

@@ -19,7 +19,8 @@ import pytest
 
 from custom_components.esp_ota.const import CONF_MAC, CONF_TRANSPORT, DOMAIN
 from custom_components.esp_ota.ledger import DATA_LEDGER
-from custom_components.esp_ota.pull_hub import DATA_PULL, MAX_DISCOVERY_FLOWS
+from custom_components.esp_ota.pull.discovery import MAX_DISCOVERY_FLOWS
+from custom_components.esp_ota.pull.hub import DATA_PULL
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app
@@ -132,7 +133,8 @@ async def test_an_unknown_board_gets_304_and_offers_a_new_board_flow(
     assert (await pull_server.get(emulated.headers())).status == 304
     await hass.async_block_till_done()
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert hass.states.get(f"sensor.{slug(OTHER_MAC)}_sdk_version").state == "v4.4.7"
+    # The device and its entities take the name the person gave.
+    assert hass.states.get("sensor.cellar_sensor_last_check_in").state != "unavailable"
 
 
 async def test_new_board_flows_are_bounded(
@@ -149,7 +151,7 @@ async def test_new_board_flows_are_bounded(
 async def test_a_check_in_is_recorded_and_shown(
     hass: HomeAssistant, pull_server: PullServer
 ) -> None:
-    await pull_server.add_board()
+    await pull_server.enable_details(await pull_server.add_board())
     prefix = f"sensor.{slug(MAC)}"
     assert hass.states.get(f"{prefix}_free_sketch_space").state == STATE_UNAVAILABLE
     assert hass.states.get(f"binary_sensor.{slug(MAC)}_online").state == STATE_OFF
@@ -159,7 +161,7 @@ async def test_a_check_in_is_recorded_and_shown(
     assert float(hass.states.get(f"{prefix}_free_sketch_space").state) == pytest.approx(
         1_000_000 / 1024, abs=1
     )
-    assert float(hass.states.get(f"{prefix}_flash_chip_size").state) == 8192
+    assert float(hass.states.get(f"{prefix}_flash_chip_size").state) == 8
     assert float(hass.states.get(f"{prefix}_sketch_size").state) == pytest.approx(
         len(emulated.sketch) / 1024, abs=1
     )
@@ -357,10 +359,7 @@ async def test_the_pull_client_flashes_reboots_and_the_card_shows_installed(
     image = build_esp32_app(version="2.0.0", size=512 * 1024)
     await pull_server.stage(entry, image)
     emulated = board(version="1.0.0")
-    session = pull_server.client.session
-    assert (await emulated.update(session, pull_server.url)).result is (
-        PullResult.NO_UPDATES
-    )
+    assert (await emulated.update(pull_server.url)).result is (PullResult.NO_UPDATES)
     await press_install(hass, context=person)
 
     percentages: list[int] = []
@@ -372,7 +371,7 @@ async def test_the_pull_client_flashes_reboots_and_the_card_shows_installed(
             percentages.append(percent)
 
     remove = hass.data[DATA_PULL].async_add_listener(entry, seen)
-    outcome = await emulated.update(session, pull_server.url)
+    outcome = await emulated.update(pull_server.url)
     remove()
     assert outcome.result is PullResult.UPDATED
     assert emulated.flashed == [image]
@@ -384,9 +383,7 @@ async def test_the_pull_client_flashes_reboots_and_the_card_shows_installed(
     assert state.attributes[ATTR_IN_PROGRESS] is True
 
     # After the reboot the board checks in with the new MD5: installed.
-    assert (await emulated.update(session, pull_server.url)).result is (
-        PullResult.NO_UPDATES
-    )
+    assert (await emulated.update(pull_server.url)).result is (PullResult.NO_UPDATES)
     state = hass.states.get(entity_id)
     assert state.attributes[ATTR_IN_PROGRESS] is False
     assert state.attributes[ATTR_INSTALLED_VERSION] == "2.0.0"
@@ -402,13 +399,8 @@ async def test_an_esp8266_pull_client_is_updated_too(
     await pull_server.stage(entry, image, version="3.0.0")
     await press_install(hass, context=person)
     emulated = board(Core.ESP8266)
-    session = pull_server.client.session
-    assert (await emulated.update(session, pull_server.url)).result is (
-        PullResult.UPDATED
-    )
-    assert (await emulated.update(session, pull_server.url)).result is (
-        PullResult.NO_UPDATES
-    )
+    assert (await emulated.update(pull_server.url)).result is (PullResult.UPDATED)
+    assert (await emulated.update(pull_server.url)).result is (PullResult.NO_UPDATES)
     assert hass.data[DATA_LEDGER].installed(entry.entry_id).version == "3.0.0"
 
 

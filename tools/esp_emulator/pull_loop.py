@@ -17,8 +17,6 @@ import hashlib
 import os
 from typing import Final
 
-import aiohttp
-
 from .config import Core
 from .image import build_esp32_image, build_esp8266_image
 from .pull_client import DEFAULT_TIMEOUT, PullBoard, PullOutcome, PullResult
@@ -93,12 +91,12 @@ class PullLoop:
         self._timeout = timeout
         self._say = say
 
-    async def check_in(self, session: aiohttp.ClientSession) -> PullOutcome | None:
+    async def check_in(self) -> PullOutcome | None:
         """Check in once; None when the server could not be reached."""
         self.check_ins += 1
         try:
-            outcome = await self.board.update(session, self._url, timeout=self._timeout)
-        except (aiohttp.ClientError, TimeoutError) as err:
+            outcome = await self.board.update(self._url, timeout=self._timeout)
+        except (OSError, TimeoutError, ValueError) as err:
             # The exception's text may quote the URL and with it the token.
             self._say(f"{self.name}: check-in failed: {type(err).__name__}")
             return None
@@ -110,7 +108,6 @@ class PullLoop:
 
     async def run(
         self,
-        session: aiohttp.ClientSession,
         stop: asyncio.Event,
         *,
         max_check_ins: int | None = None,
@@ -123,7 +120,7 @@ class PullLoop:
         version = self.board.version or "unknown"
         self._say(f"{self.name}: {self.board.core.value} pull board, version {version}")
         while not stop.is_set():
-            outcome = await self.check_in(session)
+            outcome = await self.check_in()
             if max_check_ins is not None and self.check_ins >= max_check_ins:
                 return
             if outcome is not None and outcome.result is PullResult.UPDATED:
@@ -162,5 +159,4 @@ async def run_pull_board(
         interval=args.interval,
         say=say,
     )
-    async with aiohttp.ClientSession() as session:
-        await loop.run(session, stop, max_check_ins=args.check_ins)
+    await loop.run(stop, max_check_ins=args.check_ins)

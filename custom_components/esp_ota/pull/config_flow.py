@@ -8,9 +8,15 @@ from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_NAME
 from homeassistant.helpers.selector import TextSelector
 
-from .compat import vol
-from .const import CONF_HOSTNAME, CONF_MAC, CONF_TRANSPORT, TRANSPORT_PULL
-from .pull_protocol import normalize_mac
+from custom_components.esp_ota.compat import vol
+from custom_components.esp_ota.const import (
+    CONF_HOSTNAME,
+    CONF_MAC,
+    CONF_TRANSPORT,
+    TRANSPORT_PULL,
+)
+
+from .protocol import normalize_mac
 
 
 def pull_hostname(mac: str) -> str:

@@ -1,57 +1,60 @@
 """Pull boards in Home Assistant: check-ins recorded, updates decided and detected.
 
 A pull board (``CONF_TRANSPORT: pull``) has no address: it calls the pull view
-(``pull_server.py``) now and then. ``PullHub`` (one per installation) maps STA
-MACs to entries, keeps each board's last check-in (``.storage/esp_ota.pull``),
-decides what a check-in gets, and tracks the download's progress.
+(``pull/server.py``) now and then. ``PullHub`` (one per installation) maps
+MACs to entries, keeps each board's last check-in (``.storage/esp_ota.pull``,
+``pull/record.py``), decides what a check-in gets, and tracks the download.
 
 Rules:
 
-- **Pending update**: the image a person confirmed for the board (ledger; pressing
-  Install on the update card is that confirmation) that esp_ota has not seen
-  installed yet. It stays pending until the board checks in running it; a
-  sleeping board may take days, so no repair issue is raised for waiting (the
-  Online sensor shows a board that is overdue).
+- **Pending update**: the image a person confirmed for the board (ledger;
+  pressing Install on the update card is that confirmation) that esp_ota has
+  not seen installed yet. It stays pending until the board checks in running
+  it; a sleeping board may take days, so waiting raises no repair issue.
 - **Served** (200) only if ``install.check_rules`` passes for the pending image
   with the reported free space and the core's chip family, the image kind
-  matches the requested mode, and ``pull_protocol.update_due`` says the board
-  runs something else; otherwise 304.
-- **Installed**: the next sketch check-in whose MD5 (or version) is the pending
-  image's is recorded in the ledger as the install. A filesystem image cannot
-  be recognised in a check-in: once it was sent completely its confirmation is
-  used up, so it is not sent again.
-- **Availability**: available while the last check-in is at most
-  ``AVAILABILITY_FACTOR`` times the board's usual interval old (the gap
-  between its last two check-ins, clamped to ``MIN_INTERVAL``..``MAX_INTERVAL``;
-  ``FIRST_INTERVAL`` after the first check-in).
+  matches the requested mode, and ``protocol.update_due`` says the board runs
+  something else; otherwise 304.
+- **No room**: a pending sketch larger than the board's reported free space is
+  not offered again until the image or the free space changes; the card stops
+  showing "in progress" and a repair issue says why.
+- **Installed**: the next sketch (or version query) check-in whose MD5 (or
+  version) is the pending image's is recorded in the ledger as the install.
+  A filesystem image cannot be recognised in a check-in: its confirmation is
+  used up once the board acknowledged every byte of it (``pull/server.py``).
+- **Running image**: the board runs the staged or installed image whose MD5
+  it reports; its own version string counts only when no known image matches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 import logging
 import time
 from typing import Any, Final
 
-from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import discovery_flow
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .board import EspOtaConfigEntry
-from .const import CONF_MAC, DOMAIN
-from .firmware import ChipFamily, ImageKind
-from .install import check_rules
-from .ledger import DATA_LEDGER
-from .pull_protocol import CheckIn, Core, Mode, RateLimiter, runs_image, update_due
-from .staging import board_key, get_store, ledger_key
-from .store import StagedFirmware
+from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.const import CONF_MAC, DOMAIN
+from custom_components.esp_ota.firmware import ChipFamily, ImageKind, TooLargeError
+from custom_components.esp_ota.install import check_rules
+from custom_components.esp_ota.ledger import DATA_LEDGER
+from custom_components.esp_ota.staging import board_key, get_store, ledger_key
+from custom_components.esp_ota.store import StagedFirmware
+
+from .digests import DigestCache
+from .discovery import async_offer
+from .protocol import CheckIn, Core, Mode, RateLimiter, runs_image, update_due
+from .record import CheckInRecord
+from .repairs import async_create_no_room_issue, async_delete_no_room_issue
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,51 +71,9 @@ PROGRESS_INTERVAL: Final = 1.0
 # five requests at once, then one every ten seconds per MAC.
 RATE_BURST: Final = 5
 RATE_PERIOD: Final = 10.0
-# Hostile clients could invent MACs; at most this many "new board" flows wait.
-MAX_DISCOVERY_FLOWS: Final = 16
-MAX_OFFERED: Final = 1024
-AVAILABILITY_FACTOR: Final = 3
-MIN_INTERVAL: Final = timedelta(minutes=1)
-MAX_INTERVAL: Final = timedelta(days=1)
-FIRST_INTERVAL: Final = timedelta(hours=1)
-
-
-@dataclass(frozen=True, kw_only=True)
-class CheckInRecord:
-    """A board's last check-in, when it came and the gap before it."""
-
-    check_in: CheckIn
-    at: datetime
-    interval: timedelta | None
-
-    @property
-    def deadline(self) -> datetime:
-        """When the board counts as overdue without another check-in."""
-        usual = self.interval or FIRST_INTERVAL
-        usual = min(max(usual, MIN_INTERVAL), MAX_INTERVAL)
-        return self.at + usual * AVAILABILITY_FACTOR
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the JSON form kept in storage."""
-        return {
-            "check_in": asdict(self.check_in),
-            "at": self.at.isoformat(),
-            "interval": self.interval.total_seconds() if self.interval else None,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CheckInRecord:
-        """Build from the JSON form kept in storage."""
-        raw = dict(data["check_in"])
-        raw["core"] = Core(raw["core"])
-        raw["mode"] = Mode(raw["mode"])
-        at = dt_util.parse_datetime(data["at"]) or dt_util.utcnow()
-        seconds = data.get("interval")
-        return cls(
-            check_in=CheckIn(**raw),
-            at=at,
-            interval=timedelta(seconds=seconds) if seconds else None,
-        )
+# Every piece of a download must leave within this; a board flashing reads
+# steadily (its own HTTP timeout is 8 s), one that stops reading is dropped.
+SEND_TIMEOUT: Final = 30.0
 
 
 class PullHub:
@@ -132,8 +93,11 @@ class PullHub:
         self._save_pending = False
         self._listeners: dict[str, list[Callable[[], None]]] = {}
         self._overdue_timers: dict[str, CALLBACK_TYPE] = {}
-        self._offered: set[str] = set()
+        # Board key -> (image SHA-256, free space) of an image that did not fit.
+        self._no_room: dict[str, tuple[str, int]] = {}
+        self._digests = DigestCache(hass)
         self.limiter = RateLimiter(burst=RATE_BURST, period=RATE_PERIOD)
+        self.send_timeout = SEND_TIMEOUT
 
     async def async_load(self) -> None:
         """Load the check-ins recorded before the last restart."""
@@ -171,7 +135,8 @@ class PullHub:
 
     @callback
     def async_forget(self, entry: EspOtaConfigEntry) -> None:
-        """Drop the records of a deleted board."""
+        """Drop the records and the repair issue of a deleted board."""
+        self._async_clear_no_room(entry)
         if self._records.pop(board_key(entry), None) is not None:
             self._async_schedule_save()
 
@@ -227,7 +192,7 @@ class PullHub:
         self, entry: EspOtaConfigEntry, check_in: CheckIn
     ) -> StagedFirmware | None:
         """Return the image this check-in gets (200), None for a 304."""
-        wanted = ImageKind.APP if check_in.mode is Mode.SKETCH else ImageKind.FILESYSTEM
+        wanted = ImageKind.FILESYSTEM if check_in.mode is Mode.SPIFFS else ImageKind.APP
         staged = self.pending(entry, wanted)
         if staged is None:
             return None
@@ -251,8 +216,33 @@ class PullHub:
             )
         except HomeAssistantError as err:
             _LOGGER.debug("Not serving %s: %s", entry.title, err.translation_key)
+            if isinstance(err.__cause__, TooLargeError):
+                self._async_set_no_room(entry, staged, check_in.free_space)
             return None
         return staged
+
+    def no_room(self, entry: EspOtaConfigEntry) -> StagedFirmware | None:
+        """Return the pending sketch that does not fit the board's free space."""
+        blocked = self._no_room.get(board_key(entry))
+        staged = self.pending(entry)
+        if blocked is None or staged is None or staged.sha256 != blocked[0]:
+            return None
+        return staged
+
+    def running_version(self, entry: EspOtaConfigEntry) -> str | None:
+        """Return the running version: a known image's by MD5, else the reported one."""
+        record = self.record(entry)
+        if record is None:
+            return None
+        if md5 := record.check_in.sketch_md5:
+            for image in get_store(self._hass).images(board_key(entry), ImageKind.APP):
+                if image.md5 == md5:
+                    return image.version
+            ledger = self._hass.data[DATA_LEDGER]
+            installed = ledger.installed(ledger_key(entry, ImageKind.APP))
+            if installed is not None and installed.md5 == md5:
+                return installed.version
+        return record.check_in.version
 
     async def async_check_in(self, entry: EspOtaConfigEntry, check_in: CheckIn) -> None:
         """Record a check-in; detect a finished install; refresh availability."""
@@ -267,10 +257,15 @@ class PullHub:
         self._records[key] = record
         self._async_schedule_save()
         staged = self.pending(entry)
+        if check_in.mode is not Mode.SPIFFS:
+            blocked = self._no_room.get(key)
+            if blocked is not None and (
+                staged is None or blocked != (staged.sha256, check_in.free_space)
+            ):
+                self._async_clear_no_room(entry)
         if (
             staged is not None
-            and staged.kind is ImageKind.APP
-            and check_in.mode is Mode.SKETCH
+            and check_in.mode is not Mode.SPIFFS
             and runs_image(check_in, md5=staged.md5, version=staged.version)
         ):
             _LOGGER.info("%s runs version %s now", entry.title, staged.version)
@@ -280,6 +275,7 @@ class PullHub:
             )
         entry.runtime_data.async_set_available(True)
         entry.runtime_data.last_seen = now
+        self._async_update_device(entry, check_in)
         self._schedule_overdue(entry, record)
         self._notify(key)
 
@@ -310,7 +306,7 @@ class PullHub:
     async def async_served(
         self, entry: EspOtaConfigEntry, staged: StagedFirmware
     ) -> None:
-        """Take in a complete download; a filesystem image is used up by it."""
+        """Take in a delivered download; a filesystem image is used up by it."""
         if staged.kind is ImageKind.FILESYSTEM:
             key = board_key(entry)
             self._progress.pop(key, None)
@@ -319,27 +315,44 @@ class PullHub:
             )
             self._notify(key)
 
+    async def async_sha512(self, staged: StagedFirmware) -> str:
+        """Return the image's SHA-512 (``pull/digests.py``)."""
+        return await self._digests.async_sha512(staged)
+
     @callback
     def async_offer(self, check_in: CheckIn) -> None:
-        """Start a "new board checked in" flow for an unknown MAC (bounded)."""
-        mac = check_in.sta_mac
-        if mac in self._offered:
+        """Offer an unknown MAC as a new board (``pull/discovery.py``)."""
+        async_offer(self._hass, check_in)
+
+    @callback
+    def _async_set_no_room(
+        self, entry: EspOtaConfigEntry, staged: StagedFirmware, free_space: int
+    ) -> None:
+        key = board_key(entry)
+        if self._no_room.get(key) == (staged.sha256, free_space):
             return
-        flows = self._hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-        if len(flows) >= MAX_DISCOVERY_FLOWS or len(self._offered) >= MAX_OFFERED:
-            return
-        self._offered.add(mac)
-        _LOGGER.debug("Unknown board %s checked in", mac)
-        discovery_flow.async_create_flow(
-            self._hass,
-            DOMAIN,
-            context={"source": SOURCE_INTEGRATION_DISCOVERY},
-            data={
-                CONF_MAC: mac,
-                "core": check_in.core.value,
-                "version": check_in.version or "",
-            },
+        self._no_room[key] = (staged.sha256, free_space)
+        async_create_no_room_issue(self._hass, entry, staged, free_space)
+        self._notify(key)
+
+    @callback
+    def _async_clear_no_room(self, entry: EspOtaConfigEntry) -> None:
+        self._no_room.pop(board_key(entry), None)
+        async_delete_no_room_issue(self._hass, entry)
+
+    @callback
+    def _async_update_device(self, entry: EspOtaConfigEntry, check_in: CheckIn) -> None:
+        """Keep the device's model (chip) and firmware version in step."""
+        registry = dr.async_get(self._hass)
+        device = registry.async_get_device(
+            identifiers={(DOMAIN, entry.runtime_data.hostname)}
         )
+        if device is None:
+            return
+        model = device_model(check_in)
+        running = self.running_version(entry)
+        if (device.model, device.sw_version) != (model, running):
+            registry.async_update_device(device.id, model=model, sw_version=running)
 
     def _schedule_overdue(
         self, entry: EspOtaConfigEntry, record: CheckInRecord
@@ -380,3 +393,8 @@ class PullHub:
             return {key: r.as_dict() for key, r in self._records.items()}
 
         self._store.async_delay_save(data, SAVE_DELAY)
+
+
+def device_model(check_in: CheckIn) -> str:
+    """Return the device's model: the core that checked in (ESP32 or ESP8266)."""
+    return "ESP8266" if check_in.core is Core.ESP8266 else "ESP32"

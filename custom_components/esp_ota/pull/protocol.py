@@ -1,17 +1,30 @@
 """The ESPhttpUpdate / HTTPUpdate check-in: headers in, a validated CheckIn out.
 
-Pure Python, no Home Assistant: the pull view (``pull_server.py``) feeds it the
+Pure Python, no Home Assistant: the pull view (``pull/server.py``) feeds it the
 request headers and acts on what it returns.
 
-What the cores send (ESP8266 ``ESP8266httpUpdate.cpp``, ESP32
-``HTTPUpdate.cpp``, both ``handleUpdate``): ``User-Agent: ESP8266-http-Update``
-or ``ESP32-http-Update`` and ``x-<CORE>-STA-MAC``, ``-AP-MAC``,
-``-free-space``, ``-sketch-size``, ``-chip-size``, ``-sdk-version``, ``-mode``
-(``sketch`` or ``spiffs``), optionally ``-version`` (only when the sketch
-passed one) and ``-sketch-md5`` (ESP8266 since core 2.5; ESP32 only when the
-core can compute it, older ESP32 cores send ``-sketch-sha256`` instead). The
-MD5 is therefore optional here: without it the decision falls back to the
-version string. Header names are case-insensitive (HTTP).
+What the cores send (both through their HTTPClient: ``GET <path> HTTP/1.0``,
+``Host``, ``User-Agent``, ``Connection: close``, then the headers below in this
+order; see ``docs/pull.md`` for the exact source lines):
+
+- ESP8266 (esp8266/Arduino ``libraries/ESP8266httpUpdate/src/
+  ESP8266httpUpdate.cpp``, ``handleUpdate``): ``User-Agent:
+  ESP8266-http-Update``, ``x-ESP8266-Chip-ID``, ``-STA-MAC``, ``-AP-MAC``,
+  ``-free-space``, ``-sketch-size``, ``-sketch-md5``, ``-chip-size``,
+  ``-sdk-version``, ``-mode`` (``sketch`` or ``spiffs``; ``version`` from
+  ``getAvailableVersion``, PR #8968) and ``-version`` only when the sketch
+  passed one.
+- ESP32 (espressif/arduino-esp32 ``libraries/HTTPUpdate/src/HTTPUpdate.cpp``):
+  ``User-Agent: ESP32-http-Update``, ``Cache-Control: no-cache``; core 3.x
+  sends ``x-ESP32-BASE-MAC`` and the ``-STA-MAC`` / ``-AP-MAC`` only on chips
+  with Wi-Fi (``SOC_WIFI_SUPPORTED``: an ESP32-P4 on Ethernet or an H2 sends
+  no STA MAC); ``-free-space``, ``-sketch-size``, ``-sketch-md5`` (when the
+  core can compute it), ``-sketch-sha256`` (the running partition's
+  ``esp_partition_get_sha256``), ``-chip-size``, ``-sdk-version``, ``-mode``,
+  ``-version``.
+
+The board's identity is its STA MAC, else its base MAC; an all-zero,
+broadcast or multicast one is no board's (400). Header names are case-insensitive.
 """
 
 from __future__ import annotations
@@ -35,6 +48,7 @@ _MAC: Final = re.compile(
     r"^[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}$"
 )
 _MD5: Final = re.compile(r"^[0-9a-fA-F]{32}$")
+_SHA256: Final = re.compile(r"^[0-9a-fA-F]{64}$")
 _PRINTABLE: Final = re.compile(r"^[\x20-\x7e]*$")
 
 
@@ -50,6 +64,8 @@ class Mode(StrEnum):
 
     SKETCH = "sketch"
     SPIFFS = "spiffs"
+    VERSION = "version"
+    """``getAvailableVersion()``: only the ``x-version`` answer header, no body."""
 
 
 class PullProtocolError(Exception):
@@ -70,7 +86,7 @@ class CheckIn:
 
     core: Core
     sta_mac: str
-    """Normalised: lowercase, colon separated."""
+    """The board's identity: its STA MAC, else its base MAC (lowercase, colons)."""
     ap_mac: str | None
     free_space: int
     sketch_size: int
@@ -80,6 +96,9 @@ class CheckIn:
     sketch_md5: str | None
     """Lowercase hex, None when the core does not send it."""
     version: str | None
+    base_mac: str | None = None
+    sketch_sha256: str | None = None
+    """Lowercase hex of the running partition (ESP32), None when not sent."""
 
 
 def normalize_mac(value: str) -> str | None:
@@ -89,6 +108,37 @@ def normalize_mac(value: str) -> str | None:
         return None
     digits = value.replace(":", "").replace("-", "").lower()
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+def is_board_mac(mac: str) -> bool:
+    """Tell whether a normalised MAC can be a board's: unicast and not all zero.
+
+    The lowest bit of the first octet marks a multicast (and the broadcast)
+    address; an all-zero MAC is what a board without a read MAC sends.
+    """
+    first = int(mac[:2], 16)
+    return not first & 1 and mac != "00:00:00:00:00:00"
+
+
+def _mac(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    mac = normalize_mac(value)
+    if mac is None or not is_board_mac(mac):
+        message = f"{name} is not a board's MAC address"
+        raise MalformedCheckInError(message)
+    return mac
+
+
+def _ap_mac(value: str | None) -> str | None:
+    """Return the AP MAC; it only informs (a board whose AP never ran sends zeros)."""
+    if value is None:
+        return None
+    mac = normalize_mac(value)
+    if mac is None:
+        message = "AP MAC is not a MAC address"
+        raise MalformedCheckInError(message)
+    return mac if is_board_mac(mac) else None
 
 
 def _size(name: str, value: str) -> int:
@@ -120,41 +170,41 @@ def parse_check_in(headers: Mapping[str, str]) -> CheckIn:
             raise MalformedCheckInError(message)
         return value.strip()
 
-    sta_mac = get("sta-mac", required=True) or ""
+    # Core 3.x on a chip without Wi-Fi sends a base MAC and no STA MAC.
+    base_mac = _mac("base MAC", get("base-mac", required=False))
+    sta_mac = _mac("STA MAC", get("sta-mac", required=base_mac is None))
     free_space = get("free-space", required=True) or ""
     sketch_size = get("sketch-size", required=True) or ""
     chip_size = get("chip-size", required=True) or ""
     sdk_version = get("sdk-version", required=True) or ""
-    mode = get("mode", required=True) or ""
-    ap_mac = get("ap-mac", required=False)
+    mode = (get("mode", required=True) or "").lower()
+    ap = _ap_mac(get("ap-mac", required=False))
     md5 = get("sketch-md5", required=False)
+    sha256 = get("sketch-sha256", required=False)
     version = get("version", required=False)
 
-    mac = normalize_mac(sta_mac)
-    if mac is None:
-        message = "STA MAC is not a MAC address"
-        raise MalformedCheckInError(message)
-    ap = normalize_mac(ap_mac) if ap_mac else None
-    if ap_mac and ap is None:
-        message = "AP MAC is not a MAC address"
-        raise MalformedCheckInError(message)
-    if mode.lower() not in (Mode.SKETCH, Mode.SPIFFS):
-        message = "mode is neither sketch nor spiffs"
+    if mode not in (Mode.SKETCH, Mode.SPIFFS, Mode.VERSION):
+        message = "mode is not sketch, spiffs or version"
         raise MalformedCheckInError(message)
     if md5 and not _MD5.match(md5):
         message = "sketch MD5 is not 32 hex digits"
         raise MalformedCheckInError(message)
+    if sha256 and not _SHA256.match(sha256):
+        message = "sketch SHA-256 is not 64 hex digits"
+        raise MalformedCheckInError(message)
     return CheckIn(
         core=core,
-        sta_mac=mac,
+        sta_mac=sta_mac or base_mac or "",
         ap_mac=ap,
         free_space=_size("free space", free_space),
         sketch_size=_size("sketch size", sketch_size),
         chip_size=_size("chip size", chip_size),
         sdk_version=sdk_version,
-        mode=Mode(mode.lower()),
+        mode=Mode(mode),
         sketch_md5=md5.lower() if md5 else None,
         version=version or None,
+        base_mac=base_mac,
+        sketch_sha256=sha256.lower() if sha256 else None,
     )
 
 

@@ -8,9 +8,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import BooleanSelector
 
-from .compat import vol
-from .pull_server import pull_url_path
-from .settings import Settings
+from custom_components.esp_ota.compat import vol
+from custom_components.esp_ota.settings import Settings
+
+from .server import pull_url_path
 
 CONF_PULL_ENABLED: Final = "pull_enabled"
 CONF_ROTATE_TOKEN: Final = "rotate_token"  # noqa: S105 - a field name

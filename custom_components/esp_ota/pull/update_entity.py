@@ -1,38 +1,49 @@
-"""The update entity of a pull board: Install arms, the board fetches.
+"""The update entity's behaviour for a pull board: Install arms, the board fetches.
 
 Pressing Install is the person's confirmation (the same ledger as push
 installs) and arms the update; the action returns once armed, because a
 sleeping board may ask hours later. The card then shows "in progress" while
 the update is pending, with the percentage of the board's download, until the
-board checks in running the new image (``pull_hub.py``). The entity stays
+board checks in running the new image (``pull/hub.py``). The entity stays
 available while the board sleeps, so an update can be armed at any time.
+
+This is a mixin: ``update.py`` (the platform) puts it in front of its
+``EspOtaUpdateEntity``, so this module never imports the platform and the two
+do not import each other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from homeassistant.components.update import UpdateEntity
 from homeassistant.components.update.const import (
     ATTR_IN_PROGRESS,
     ATTR_INSTALLED_VERSION,
+    ATTR_RELEASE_SUMMARY,
     ATTR_UPDATE_PERCENTAGE,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 
-from .board import EspOtaConfigEntry
-from .install import async_check_install
-from .ledger import DATA_LEDGER
-from .pull_hub import DATA_PULL
-from .staging import board_key
-from .update import EspOtaUpdateEntity
+from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.install import async_check_install
+from custom_components.esp_ota.ledger import DATA_LEDGER
+from custom_components.esp_ota.staging import board_key
+from custom_components.esp_ota.store import StagedFirmware
+
+from .hub import DATA_PULL
 
 
-class EspOtaPullUpdateEntity(EspOtaUpdateEntity):
-    """Staged firmware for a board that fetches it itself."""
+class PullUpdateMixin(UpdateEntity):
+    """Staged firmware for a board that fetches it itself.
 
-    def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
-        """Create the entity for one pull board."""
-        super().__init__(hass, entry, transport=None)
+    Put in front of the platform's entity class, which provides these:
+    """
+
+    _entry: EspOtaConfigEntry
+    _pick: Callable[[str | None], StagedFirmware]
+    _or_unknown: Callable[[str | None], str | None]
 
     async def async_added_to_hass(self) -> None:
         """Follow check-ins and downloads too."""
@@ -45,7 +56,12 @@ class EspOtaPullUpdateEntity(EspOtaUpdateEntity):
 
     def _pull_values(self) -> tuple[object, ...]:
         """Return what a check-in or a download step can change on the card."""
-        return (self.installed_version, self.in_progress, self.update_percentage)
+        return (
+            self.installed_version,
+            self.in_progress,
+            self.update_percentage,
+            self.release_summary,
+        )
 
     @callback
     def _handle_check_in_or_progress(self) -> None:
@@ -58,6 +74,7 @@ class EspOtaPullUpdateEntity(EspOtaUpdateEntity):
                 state.attributes.get(ATTR_INSTALLED_VERSION),
                 state.attributes.get(ATTR_IN_PROGRESS),
                 state.attributes.get(ATTR_UPDATE_PERCENTAGE),
+                state.attributes.get(ATTR_RELEASE_SUMMARY),
             )
         )
         if self._pull_values() != shown:
@@ -70,17 +87,37 @@ class EspOtaPullUpdateEntity(EspOtaUpdateEntity):
 
     @property
     def installed_version(self) -> str | None:
-        """The version the board reported, else the last one seen installed."""
-        record = self.hass.data[DATA_PULL].record(self._entry)
-        if record is not None and record.check_in.version:
-            return record.check_in.version
+        """The image the board runs (by its MD5), else what it reported or esp_ota saw.
+
+        A board reporting its own version string ("v2-build17") while running
+        a known image shows that image's version, so the card does not offer
+        the image it already runs.
+        """
+        hub = self.hass.data[DATA_PULL]
+        if running := hub.running_version(self._entry):
+            return running
         installed = self.hass.data[DATA_LEDGER].installed(board_key(self._entry))
         return self._or_unknown(installed.version if installed else None)
 
     @property
     def in_progress(self) -> bool:
-        """In progress from Install until the board runs the image."""
-        return self.hass.data[DATA_PULL].pending(self._entry) is not None
+        """In progress from Install until the board runs the image (if it fits)."""
+        hub = self.hass.data[DATA_PULL]
+        return hub.pending(self._entry) is not None and hub.no_room(self._entry) is None
+
+    @property
+    def release_summary(self) -> str | None:
+        """Say first why the board does not get the image, when it does not fit."""
+        summary = super().release_summary
+        record = self.hass.data[DATA_PULL].record(self._entry)
+        staged = self.hass.data[DATA_PULL].no_room(self._entry)
+        if staged is None or record is None:
+            return summary
+        reason = (
+            f"Does not fit: {staged.size:,} bytes, the board has "
+            f"{record.check_in.free_space:,} bytes free."
+        )
+        return f"{reason}\n\n{summary}" if summary else reason
 
     @property
     def update_percentage(self) -> int | None:
