@@ -27,6 +27,7 @@ from .firmware import (
     WrongChipError,
     family_for_board,
 )
+from .redact import redact_text, redact_url
 from .store import MAX_IMAGE_SIZE, FirmwareStore, ImageTooLargeError, StageRequest
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def staging_error(err: Exception) -> StagingError:
 async def async_download(hass: HomeAssistant, url: str) -> bytes:
     """Download an image with HA's shared session, refusing anything too big."""
     session = async_get_clientsession(hass)
-    placeholders: dict[str, Any] = {"url": url}
+    placeholders: dict[str, Any] = {"url": redact_url(url)}
     try:
         async with session.get(
             url, timeout=aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
@@ -154,7 +155,7 @@ async def async_download(hass: HomeAssistant, url: str) -> bytes:
             translation_key="download_failed",
             translation_placeholders={
                 **placeholders,
-                "reason": str(err) or type(err).__name__,
+                "reason": redact_text(str(err), url) or type(err).__name__,
             },
         ) from err
 
@@ -163,5 +164,8 @@ def _too_big(url: str) -> StagingError:
     return StagingError(
         translation_domain=DOMAIN,
         translation_key="download_too_large",
-        translation_placeholders={"url": url, "limit": str(MAX_IMAGE_SIZE)},
+        translation_placeholders={
+            "url": redact_url(url),
+            "limit": str(MAX_IMAGE_SIZE),
+        },
     )
