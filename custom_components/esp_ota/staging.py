@@ -44,6 +44,10 @@ class StagingError(HomeAssistantError):
     """Staging was refused; the message is translated."""
 
 
+class StorageError(StagingError):
+    """The image could not be read or kept (permissions, a full disk)."""
+
+
 def get_store(hass: HomeAssistant) -> FirmwareStore:
     """Return the integration's firmware store."""
     return hass.data[DATA_STORE]
@@ -95,6 +99,16 @@ async def async_stage_for_entry(
         return await get_store(hass).async_stage(source, request)
     except (FirmwareError, FitError, ImageTooLargeError) as err:
         raise staging_error(err) from err
+    except OSError as err:
+        # No machine path in the message: the reason, and which side failed.
+        raise StorageError(
+            translation_domain=DOMAIN,
+            translation_key="staging_storage_failed",
+            translation_placeholders={
+                "reason": err.strerror or type(err).__name__,
+                "file": filename or "-",
+            },
+        ) from err
 
 
 def staging_error(err: Exception) -> StagingError:
