@@ -117,7 +117,13 @@ async def async_install(
     board = entry.runtime_data
     key = ledger_key(entry, staged.kind)
     await async_check_install(hass, entry, staged, context=context)
-    data = await hass.async_add_executor_job(get_store(hass).read, staged)
+    try:
+        data = await hass.async_add_executor_job(get_store(hass).read, staged)
+    except OSError as err:
+        # Deleted (or made unreadable) behind our back: say so without a path.
+        raise _error(
+            "image_missing", board=entry.title, version=staged.version
+        ) from err
     _check_image(entry, staged, data)
     if board.install_lock.locked():
         raise _error("install_in_progress", board=entry.title)

@@ -23,8 +23,10 @@ import tempfile
 from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from .const import DOMAIN
 from .firmware import ChipFamily, FirmwareImage, ImageKind, check_fit, inspect_file
 from .storage_checks import RECORD_ERRORS, CheckedStore, async_load_store, require_str
 
@@ -129,6 +131,26 @@ class FirmwareStore:
         images = [StagedFirmware.from_dict(item) for item in saved]
         self._images = await self._hass.async_add_executor_job(
             self._reconcile, images, complete
+        )
+        for image in images:
+            if image not in self._images:
+                self._report_vanished(image)
+
+    def _report_vanished(self, image: StagedFirmware) -> None:
+        """Raise a repair for a staged image whose file is gone."""
+        entry = self._hass.config_entries.async_get_entry(image.board)
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            f"image_vanished_{image.board}_{image.short_hash}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="image_vanished",
+            translation_placeholders={
+                "board": entry.title if entry else image.board,
+                "version": image.version,
+                "sha256": image.short_hash,
+            },
         )
 
     def _reconcile(
@@ -245,6 +267,9 @@ class FirmwareStore:
         pruned = self.images(staged.board, staged.kind)[KEEP_PER_BOARD:]
         self._images = [image for image in self._images if image not in pruned]
         await self._store.async_save({"images": [i.as_dict() for i in self._images]})
+        ir.async_delete_issue(
+            self._hass, DOMAIN, f"image_vanished_{staged.board}_{staged.short_hash}"
+        )
         if pruned:
             await self._hass.async_add_executor_job(self._remove_files, pruned)
         self._notify(staged.board)
