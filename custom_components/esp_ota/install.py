@@ -33,6 +33,7 @@ import hashlib
 import logging
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, CoreState, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -124,6 +125,9 @@ async def async_install(
         raise _error(
             "image_missing", board=entry.title, version=staged.version
         ) from err
+    if entry.state is not ConfigEntryState.LOADED:
+        # Unloaded while the rules were checked and the bytes read.
+        raise _error("install_cancelled", board=entry.title)
     _check_image(entry, staged, data)
     if board.install_lock.locked():
         raise _error("install_in_progress", board=entry.title)
