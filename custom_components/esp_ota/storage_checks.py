@@ -74,10 +74,22 @@ def store_file(key: str) -> str:
 async def async_keep_copy(
     hass: HomeAssistant, store: Store[Any], version: int, data: Any
 ) -> str:
-    """Write what was read next to the store's file; return the copy's name."""
+    """Write what was read next to the store's file; return the copy's name.
+
+    A copy that cannot be written (a full disk, a read-only folder) is logged
+    and named "-": it must not stop set-up either.
+    """
     stamp = dt_util.utcnow().strftime("%Y%m%dT%H%M%S")
     target = f"{store.path}.kept.{stamp}"
-    await hass.async_add_executor_job(_write_copy, store.path, target, version, data)
+    try:
+        await hass.async_add_executor_job(
+            _write_copy, store.path, target, version, data
+        )
+    except OSError as err:
+        _LOGGER.warning(
+            "Could not keep a copy of %s: %s", store_file(store.key), err.strerror
+        )
+        return "-"
     return store_file(Path(target).name)
 
 

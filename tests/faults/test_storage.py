@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from unittest.mock import MagicMock
+from unittest.mock import MagicMock, patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -128,6 +128,43 @@ async def test_a_store_of_the_wrong_shape_does_not_stop_set_up(
     issue = _issue(hass, key)
     assert issue is not None
     assert issue.translation_key == "store_unreadable"
+
+
+async def test_a_store_without_version_or_data_does_not_stop_set_up(
+    hass: HomeAssistant,
+    config_dir: Path,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    mock_browser: MagicMock,
+) -> None:
+    hass_storage["esp_ota.ledger"] = {"key": "esp_ota.ledger", "data": {}}
+    await _set_up(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    issue = _issue(hass, "esp_ota.ledger")
+    assert issue is not None
+    assert issue.translation_key == "store_unreadable"
+
+
+async def test_a_copy_that_cannot_be_written_does_not_stop_set_up(
+    hass: HomeAssistant,
+    config_dir: Path,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    mock_browser: MagicMock,
+) -> None:
+    hass_storage["esp_ota.ledger"] = {"version": 1, "data": {"installed": []}}
+    with patch(
+        "custom_components.esp_ota.storage_checks._write_copy",
+        side_effect=PermissionError(13, "Permission denied"),
+    ):
+        await _set_up(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    issue = _issue(hass, "esp_ota.ledger")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["copy"] == "-"
 
 
 async def test_one_malformed_record_is_skipped_and_the_others_load(
