@@ -130,7 +130,7 @@ async def test_the_refusal_notice_is_the_translated_text_with_its_placeholders(
     assert notice["message"].startswith(
         before.format(file="notes.bin", board=init_integration.title)
     )
-    assert notice["message"].endswith(after.format(file="notes.bin"))
+    assert notice["message"].endswith(after.format(rejected="notes.bin.rejected"))
     # The reason is the refusal's own text, not an untranslated exception string.
     reason = texts["firmware_not_an_esp_image"]["message"].split("{detail}")[0]
     assert reason in notice["message"]

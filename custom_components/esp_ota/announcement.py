@@ -173,3 +173,11 @@ def is_ip_address(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_ipv6_address(host: str) -> bool:
+    """Return True if host is an IPv6 address literal (with or without a zone)."""
+    try:
+        return ip_address(host.split("%", 1)[0]).version == 6
+    except ValueError:
+        return False

@@ -28,7 +28,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .announcement import BoardAnnouncement, parse_version
+from .announcement import BoardAnnouncement, is_ipv6_address, parse_version
 from .const import (
     CONF_BOARD,
     CONF_HOSTNAME,
@@ -135,7 +135,10 @@ class EspOtaBoard:
             LOGGER.info("Board %s is back online", self.hostname)
         self.available = True
         self.last_seen = dt_util.utcnow()
-        self.host = announcement.host
+        if not is_ipv6_address(announcement.host) or not _usable_for_espota(self.host):
+            # ArduinoOTA (espota) speaks IPv4 only: an announcement that carries
+            # only an IPv6 address keeps the address the uploader can use.
+            self.host = announcement.host
         self.port = announcement.port
         self.txt = announcement.txt
         if announcement.board_id is not None:
@@ -211,3 +214,8 @@ class EspOtaBoard:
     def _async_notify(self) -> None:
         for update_callback in list(self._listeners):
             update_callback()
+
+
+def _usable_for_espota(host: str | None) -> bool:
+    """Tell whether a known host is one the IPv4-only uploader can reach."""
+    return bool(host) and not is_ipv6_address(host or "")

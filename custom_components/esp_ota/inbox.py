@@ -5,8 +5,17 @@ has stopped changing between two scans (so a copy still in progress is never
 read), staged like any other image, and removed from the inbox. Release notes
 come from a sidecar with the same name and ``.md`` or ``.txt``. A file whose
 name ends in ``.fs.bin`` (or starts with ``littlefs``/``spiffs``) is a
-filesystem image. A refused file is renamed to ``<name>.rejected`` and the
-person is told why in a notification.
+filesystem image. A refused file is renamed to ``<name>.rejected`` (the name
+shortened to fit the file system's 255 bytes) and the person is told why in a
+notification.
+
+The folder's files are not trusted: a symbolic link is never followed (it may
+point anywhere, e.g. outside ``allowlist_external_dirs``) but refused like a bad
+image; a version is taken from a file name only when it is a plain version
+(at most 64 characters of letters, digits and ``._+~-``, as the action allows),
+otherwise the image is named as if the file had no version in its name. A file
+that cannot be read or renamed (permissions, a full disk) is reported and
+skipped; it never stops the scan of the files after it.
 """
 
 from __future__ import annotations
@@ -15,6 +24,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 import logging
 from pathlib import Path
+import re
+import stat
 from typing import Final
 
 from homeassistant.components import persistent_notification
@@ -26,7 +37,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from .const import CONF_HOSTNAME, DOMAIN
 from .firmware import ImageKind, read_sidecar_notes
 from .firmware.release import sidecar_candidates
-from .staging import async_stage_for_entry
+from .staging import StorageError, async_stage_for_entry
 from .store import safe_name
 from .translate import NoticeText, async_translate
 
@@ -34,6 +45,11 @@ _LOGGER = logging.getLogger(__name__)
 
 # Often enough to feel immediate, rare enough to cost nothing.
 SCAN_INTERVAL: Final = timedelta(seconds=10)
+REJECTED_SUFFIX: Final = ".rejected"
+# NAME_MAX of Linux file systems (ext4, btrfs, FAT/exFAT long names), in bytes.
+NAME_MAX: Final = 255
+# What a version taken from a file name may look like (the action caps at 64).
+_NAME_VERSION_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,7 @@ class FirmwareInbox:
         self._entry = entry
         self.path = inbox_path(hass, entry)
         self._seen: dict[str, _Seen] = {}
+        self._stuck: set[str] = set()
         self._scanning = False
 
     async def async_start(self) -> CALLBACK_TYPE:
@@ -92,48 +109,57 @@ class FirmwareInbox:
             return
         self._scanning = True
         try:
-            for path in await self._hass.async_add_executor_job(self._stable_files):
+            links, ready = await self._hass.async_add_executor_job(self._stable_files)
+            for path in links:
+                await self._async_refuse(path, NoticeText("inbox_link"))
+            for path in ready:
                 await self._async_take(path)
         finally:
             self._scanning = False
 
-    def _stable_files(self) -> list[Path]:
+    def _stable_files(self) -> tuple[list[Path], list[Path]]:
+        """Return the links (refused unread) and the files ready to take."""
         current: dict[str, _Seen] = {}
-        ready = []
+        links: list[Path] = []
+        ready: list[Path] = []
         for path in sorted(self.path.glob("*.bin")):
-            if not path.is_file():
+            if path.name in self._stuck:
                 continue
-            stat = path.stat()
-            seen = _Seen(stat.st_size, stat.st_mtime_ns)
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                links.append(path)
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            seen = _Seen(info.st_size, info.st_mtime_ns)
             current[path.name] = seen
             if self._seen.get(path.name) == seen:
                 ready.append(path)
         self._seen = {
             k: v for k, v in current.items() if k not in {p.name for p in ready}
         }
-        return ready
+        return links, ready
 
     async def _async_take(self, path: Path) -> None:
         notes = await self._hass.async_add_executor_job(read_sidecar_notes, path)
         kind = ImageKind.FILESYSTEM if is_filesystem_name(path.name) else ImageKind.APP
-        version = path.name.removesuffix(".bin").removesuffix(".fs")
         try:
             staged = await async_stage_for_entry(
                 self._hass,
                 self._entry,
                 path,
                 kind=kind,
-                version=version,
+                version=version_from_name(path.name),
                 release_notes=notes,
                 origin=f"folder:{path.name}",
                 filename=path.name,
             )
+        except StorageError as err:
+            # The file may be fine (a full disk): keep it for a later scan.
+            await self._async_notify(path, "inbox_left_in_place", err)
+            return
         except HomeAssistantError as err:
-            await self._hass.async_add_executor_job(_reject, path)
-            _LOGGER.warning(
-                "Firmware %s for %s was refused: %s", path.name, self._entry.title, err
-            )
-            await self._async_tell_refused(path, err)
+            await self._async_refuse(path, err)
             return
         await self._hass.async_add_executor_job(_consume, path)
         _LOGGER.info(
@@ -143,11 +169,29 @@ class FirmwareInbox:
             staged.version,
         )
 
-    async def _async_tell_refused(self, path: Path, err: HomeAssistantError) -> None:
+    async def _async_refuse(self, path: Path, err: HomeAssistantError) -> None:
+        """Rename a refused file (or link) out of the way and tell the person."""
+        try:
+            rejected = await self._hass.async_add_executor_job(_reject, path)
+        except OSError as os_err:
+            self._stuck.add(path.name)
+            _LOGGER.warning(
+                "Could not rename refused firmware %r: %s", path.name, os_err.strerror
+            )
+            await self._async_notify(path, "inbox_refused_kept", err)
+            return
+        _LOGGER.warning(
+            "Firmware %r for %s was refused: %s", path.name, self._entry.title, err
+        )
+        await self._async_notify(path, "inbox_refused", err, rejected=_shown(rejected))
+
+    async def _async_notify(
+        self, path: Path, key: str, err: HomeAssistantError, **extra: str
+    ) -> None:
         """Tell the person why, in Home Assistant's language (translate.py)."""
         reason = await async_translate(self._hass, err)
         notice = NoticeText(
-            "inbox_refused", file=path.name, board=self._entry.title, reason=reason
+            key, file=_shown(path.name), board=self._entry.title, reason=reason, **extra
         )
         persistent_notification.async_create(
             self._hass,
@@ -157,11 +201,28 @@ class FirmwareInbox:
         )
 
 
+def version_from_name(name: str) -> str | None:
+    """Return the version a file name gives, if it is a plain version."""
+    stem = name.removesuffix(".bin").removesuffix(".fs")
+    return stem if _NAME_VERSION_RE.fullmatch(stem) else None
+
+
+def _shown(name: str) -> str:
+    """Return a file name fit to quote in Markdown: printable, no backticks."""
+    cleaned = "".join(c if c.isprintable() and c != "`" else "?" for c in name)
+    return cleaned if len(cleaned) <= 80 else cleaned[:77] + "..."
+
+
 def _consume(path: Path) -> None:
     path.unlink(missing_ok=True)
     for sidecar in sidecar_candidates(path):
         sidecar.unlink(missing_ok=True)
 
 
-def _reject(path: Path) -> None:
-    path.replace(path.with_name(path.name + ".rejected"))
+def _reject(path: Path) -> str:
+    """Rename to ``<name>.rejected``, shortened to fit NAME_MAX; return the name."""
+    room = NAME_MAX - len(REJECTED_SUFFIX.encode())
+    stem = path.name.encode()[:room].decode(errors="ignore")
+    target = path.with_name(stem + REJECTED_SUFFIX)
+    path.replace(target)
+    return target.name

@@ -13,20 +13,28 @@ to 3 are ``check_rules``, which the pull server asks on every check-in too):
 4. nothing else is flashing this board; then it waits for a slot of the
    fleet-wide limit.
 
-After the transport reports success it waits for the board to come back
-(announced again, with the new version when it announces one); if it does not
-within COMEBACK_TIMEOUT, a repair issue tells the person.
+The wait for a slot and the upload run as a task of the entry: unloading or
+reloading the entry ends a queued install as well as a running one, so an
+install never outlives the runtime it was started for.
+
+The board's final OK is the delivery: the ledger records the image then. The
+wait for the board to come back (announced again, with the new version when it
+announces one) only confirms it; if it does not return within COMEBACK_TIMEOUT,
+a repair issue tells the person, and an unload during that wait keeps the
+delivery. Home Assistant stopping stays a cancellation, never an error.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 import hashlib
 import logging
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Context, CoreState, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
@@ -54,6 +62,11 @@ _LOGGER = logging.getLogger(__name__)
 COMEBACK_TIMEOUT: Final = 180.0
 
 type ProgressCallback = Callable[[int, int], None]
+
+# Stopping cancels the entry's tasks in one stage; the install's caller may only
+# see it in a later one (final write, then "not running"), so anything but
+# these states counts as stopping.
+_RUNNING: Final = (CoreState.starting, CoreState.running)
 
 
 class Transport(Protocol):
@@ -107,29 +120,37 @@ async def async_install(
     await async_check_install(hass, entry, staged, context=context)
     # Reading, hashing and inspecting a 16 MiB image takes tens of milliseconds
     # (several times that on a Raspberry Pi): all of it runs in the executor.
-    data = await hass.async_add_executor_job(
-        _read_checked,
-        get_store(hass),
-        staged,
-        entry.title,
-        family_for_board(board.board_id),
-    )
+    try:
+        data = await hass.async_add_executor_job(
+            _read_checked,
+            get_store(hass),
+            staged,
+            entry.title,
+            family_for_board(board.board_id),
+        )
+    except OSError as err:
+        # Deleted (or made unreadable) behind our back: say so without a path.
+        raise _error(
+            "image_missing", board=entry.title, version=staged.version
+        ) from err
+    if entry.state is not ConfigEntryState.LOADED:
+        # Unloaded while the rules were checked and the bytes read.
+        raise _error("install_cancelled", board=entry.title)
     if board.install_lock.locked():
         raise _error("install_in_progress", board=entry.title)
-    async with board.install_lock, hass.data[DATA_SETTINGS].fleet:
-        on_started()
-        _LOGGER.info("Flashing %s with version %s", entry.title, staged.version)
+    delivery = _Delivery()
+    async with board.install_lock:
         await _async_run_in_entry_task(
             hass,
             entry,
-            _async_flash_and_wait(
+            _async_queue_and_flash(
                 hass,
                 entry,
-                staged=staged,
-                data=data,
-                transport=transport,
-                progress=progress,
+                _Job(staged=staged, data=data, transport=transport, progress=progress),
+                on_started,
+                delivery,
             ),
+            delivery,
         )
     ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
     ir.async_delete_issue(hass, DOMAIN, comeback_issue_id(key))
@@ -234,8 +255,26 @@ def _read_checked(
     return data
 
 
+@dataclass
+class _Delivery:
+    """Set once the board said OK to the last byte."""
+
+    done: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Job:
+    staged: StagedFirmware
+    data: bytes
+    transport: Transport
+    progress: ProgressCallback
+
+
 async def _async_run_in_entry_task(
-    hass: HomeAssistant, entry: EspOtaConfigEntry, work: Coroutine[Any, Any, None]
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    work: Coroutine[Any, Any, None],
+    delivery: _Delivery,
 ) -> None:
     """Run work as a task of the entry, so unloading the entry cancels it."""
     task = entry.async_create_background_task(
@@ -244,23 +283,39 @@ async def _async_run_in_entry_task(
     try:
         await asyncio.shield(task)
     except asyncio.CancelledError:
-        if task.cancelled():
-            # The entry was unloaded (or HA is stopping) while flashing.
-            raise _error("install_cancelled", board=entry.title) from None
-        task.cancel()
-        raise
+        if not task.cancelled():
+            # Our caller was cancelled: take the install down with it.
+            task.cancel()
+            raise
+        if delivery.done:
+            # Only the come-back wait was cut short: the board has the image.
+            return
+        if hass.state not in _RUNNING:
+            # Home Assistant is stopping: a cancellation, not an error to log.
+            raise
+        # The entry was unloaded or reloaded while queued or flashing.
+        raise _error("install_cancelled", board=entry.title) from None
+
+
+async def _async_queue_and_flash(
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    job: _Job,
+    on_started: Callable[[], None],
+    delivery: _Delivery,
+) -> None:
+    """Wait for a fleet slot, then flash; both end when the entry unloads."""
+    async with hass.data[DATA_SETTINGS].fleet:
+        on_started()
+        _LOGGER.info("Flashing %s with version %s", entry.title, job.staged.version)
+        await _async_flash_and_wait(hass, entry, job, delivery)
 
 
 async def _async_flash_and_wait(
-    hass: HomeAssistant,
-    entry: EspOtaConfigEntry,
-    *,
-    staged: StagedFirmware,
-    data: bytes,
-    transport: Transport,
-    progress: ProgressCallback,
+    hass: HomeAssistant, entry: EspOtaConfigEntry, job: _Job, delivery: _Delivery
 ) -> None:
     board = entry.runtime_data
+    staged, progress = job.staged, job.progress
     comeback: asyncio.Future[None] | None = None
 
     def on_progress(sent: int, total: int) -> None:
@@ -272,9 +327,16 @@ async def _async_flash_and_wait(
         progress(sent, total)
 
     try:
-        await transport.async_upload(data, staged.kind, on_progress)
+        await job.transport.async_upload(job.data, staged.kind, on_progress)
         if comeback is None:
             comeback = board.async_expect_announcement()
+        await hass.data[DATA_LEDGER].async_record_install(
+            ledger_key(entry, staged.kind),
+            sha256=staged.sha256,
+            md5=staged.md5,
+            version=staged.version,
+        )
+        delivery.done = True
         _LOGGER.info("%s accepted the image; waiting for it to come back", entry.title)
         try:
             async with asyncio.timeout(COMEBACK_TIMEOUT):
@@ -299,12 +361,6 @@ async def _async_flash_and_wait(
     finally:
         if comeback is not None:
             comeback.cancel()
-    await hass.data[DATA_LEDGER].async_record_install(
-        ledger_key(entry, staged.kind),
-        sha256=staged.sha256,
-        md5=staged.md5,
-        version=staged.version,
-    )
     if board.version is not None and board.version != staged.version:
         _LOGGER.warning(
             "%s came back announcing version %s, not the flashed %s",

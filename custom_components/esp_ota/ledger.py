@@ -4,20 +4,21 @@ A confirmation names one exact image (its SHA-256) for one board and the
 person who gave it. Staging another image does not carry a confirmation over:
 the new image's hash has none until a person gives it. The "installed" record
 remembers the last image esp_ota flashed successfully, so the update card can
-show the installed version of a board that does not announce one.
+show the installed version of a board that does not announce one. A record
+that cannot be read is skipped and reported, never fatal (``storage_checks``).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Final, TypedDict
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
+from .storage_checks import CheckedStore, async_load_store, clean_records, require_str
 
 STORAGE_KEY: Final = "esp_ota.ledger"
 STORAGE_VERSION: Final = 1
@@ -44,23 +45,19 @@ class Installed:
     installed_at: str
 
 
-class _LedgerData(TypedDict):
-    confirmations: dict[str, dict[str, str]]
-    installed: dict[str, dict[str, str]]
-
-
 class Ledger:
     """Confirmations and installs of every board."""
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Create the ledger; call async_load before use."""
-        self._store: Store[_LedgerData] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        self._hass = hass
+        self._store = CheckedStore(hass, STORAGE_VERSION, STORAGE_KEY)
         self._confirmations: dict[str, Confirmation] = {}
         self._installed: dict[str, Installed] = {}
 
     async def async_load(self) -> None:
         """Load what was recorded before the last restart."""
-        data = await self._store.async_load()
+        data, _complete = await async_load_store(self._hass, self._store, _clean)
         if data is None:
             return
         self._confirmations = {
@@ -130,3 +127,25 @@ class Ledger:
                 "installed": {b: asdict(i) for b, i in self._installed.items()},
             }
         )
+
+
+def _confirmation(record: Any) -> Confirmation:
+    require_str(record, "sha256", "version", "user_id", "confirmed_at")
+    return Confirmation(**record)
+
+
+def _installed(record: Any) -> Installed:
+    require_str(record, "sha256", "md5", "version", "installed_at")
+    return Installed(**record)
+
+
+def _clean(data: Any) -> tuple[dict[str, Any], int]:
+    """Keep the confirmations and installs that can be read; count the others."""
+    confirmations, bad_confirmations = clean_records(
+        data.get("confirmations", {}), _confirmation
+    )
+    installed, bad_installed = clean_records(data.get("installed", {}), _installed)
+    return (
+        {"confirmations": confirmations, "installed": installed},
+        bad_confirmations + bad_installed,
+    )

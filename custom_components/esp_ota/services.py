@@ -19,6 +19,7 @@ from .compat import vol
 from .confirm import async_confirm
 from .const import DOMAIN
 from .firmware import ImageKind
+from .redact import redact_url, url_filename
 from .staging import async_download, async_stage_for_entry
 
 SERVICE_STAGE_FIRMWARE: Final = "stage_firmware"
@@ -85,7 +86,7 @@ async def _async_stage_firmware(call: ServiceCall) -> ServiceResponse:
     source: Path | bytes
     if url := call.data.get(ATTR_URL):
         source = await async_download(hass, url)
-        origin, filename = f"url:{url}", url.rsplit("/", 1)[-1] or None
+        origin, filename = f"url:{redact_url(url)}", url_filename(url)
     elif raw_path := call.data.get(ATTR_PATH):
         source = Path(raw_path)
         await _async_check_path(hass, source)

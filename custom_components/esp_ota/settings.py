@@ -3,19 +3,30 @@
 Boards are config entries of their own, so settings shared by all of them (how
 many boards may be flashed at once) live here, in HA storage, and are edited
 from any board's options.
+
+Every field has a rule and a default (``FIELDS``): a saved value that breaks
+its rule (a limit of 0 or "many") falls back to the default with a warning and
+a repair, and an unreadable or newer file never stops set-up
+(``storage_checks``). While the file could not be read no new pull token is
+saved over it, so restoring the file brings the boards' URL back.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+import logging
 import secrets
-from typing import Final, NotRequired, TypedDict
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
+from .storage_checks import CheckedStore, async_load_store
+
+_LOGGER = logging.getLogger(__name__)
 
 STORAGE_KEY: Final = "esp_ota.settings"
 STORAGE_VERSION: Final = 1
@@ -30,10 +41,39 @@ MAX_PARALLEL_UPLOADS: Final = 32
 PULL_TOKEN_BYTES: Final = 32
 
 
-class _SettingsData(TypedDict):
-    parallel_uploads: int
-    pull_enabled: NotRequired[bool]
-    pull_token: NotRequired[str]
+@dataclass(frozen=True)
+class Field:
+    """One saved setting: its default and the rule a saved value must follow."""
+
+    default: Any
+    valid: Callable[[Any], bool]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+FIELDS: Final[dict[str, Field]] = {
+    "parallel_uploads": Field(
+        DEFAULT_PARALLEL_UPLOADS,
+        lambda v: _is_int(v) and 1 <= v <= MAX_PARALLEL_UPLOADS,
+    ),
+    "pull_enabled": Field(False, lambda v: isinstance(v, bool)),
+    "pull_token": Field("", lambda v: isinstance(v, str)),
+}
+
+
+def clean_settings(data: Any) -> tuple[dict[str, Any], int]:
+    """Return every field (saved if valid, else its default) and the bad count."""
+    cleaned: dict[str, Any] = {}
+    bad = 0
+    for name, field in FIELDS.items():
+        value = data.get(name, field.default)
+        if not field.valid(value):
+            _LOGGER.warning("Saved setting %s is not valid; using its default", name)
+            value, bad = field.default, bad + 1
+        cleaned[name] = value
+    return cleaned, bad
 
 
 class FleetLimiter:
@@ -69,19 +109,25 @@ class Settings:
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Create with defaults; call async_load before use."""
-        self._store: Store[_SettingsData] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        self._hass = hass
+        self._store = CheckedStore(hass, STORAGE_VERSION, STORAGE_KEY)
         self.fleet = FleetLimiter(DEFAULT_PARALLEL_UPLOADS)
         self.pull_enabled = False
         self.pull_token = ""
 
     async def async_load(self) -> None:
         """Load the saved settings; create the pull token the first time."""
-        if data := await self._store.async_load():
+        data, complete = await async_load_store(self._hass, self._store, clean_settings)
+        if data is not None:
             self.fleet.limit = data["parallel_uploads"]
-            self.pull_enabled = data.get("pull_enabled", False)
-            self.pull_token = data.get("pull_token", "")
+            self.pull_enabled = data["pull_enabled"]
+            self.pull_token = data["pull_token"]
         if not self.pull_token:
+            # A token made while the file is unreadable stays in memory only.
             self.pull_token = secrets.token_urlsafe(PULL_TOKEN_BYTES)
+        if data is None and not complete:
+            return
+        if data is None or not data["pull_token"]:
             await self._async_save()
 
     @property

@@ -27,6 +27,7 @@ from .firmware import (
     WrongChipError,
     family_for_board,
 )
+from .redact import redact_text, redact_url
 from .store import MAX_IMAGE_SIZE, FirmwareStore, ImageTooLargeError, StageRequest
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ _DOWNLOAD_CHUNK: Final = 64 * 1024
 
 class StagingError(HomeAssistantError):
     """Staging was refused; the message is translated."""
+
+
+class StorageError(StagingError):
+    """The image could not be read or kept (permissions, a full disk)."""
 
 
 def get_store(hass: HomeAssistant) -> FirmwareStore:
@@ -94,6 +99,16 @@ async def async_stage_for_entry(
         return await get_store(hass).async_stage(source, request)
     except (FirmwareError, FitError, ImageTooLargeError) as err:
         raise staging_error(err) from err
+    except OSError as err:
+        # No machine path in the message: the reason, and which side failed.
+        raise StorageError(
+            translation_domain=DOMAIN,
+            translation_key="staging_storage_failed",
+            translation_placeholders={
+                "reason": err.strerror or type(err).__name__,
+                "file": filename or "-",
+            },
+        ) from err
 
 
 def staging_error(err: Exception) -> StagingError:
@@ -125,7 +140,7 @@ def staging_error(err: Exception) -> StagingError:
 async def async_download(hass: HomeAssistant, url: str) -> bytes:
     """Download an image with HA's shared session, refusing anything too big."""
     session = async_get_clientsession(hass)
-    placeholders: dict[str, Any] = {"url": url}
+    placeholders: dict[str, Any] = {"url": redact_url(url)}
     try:
         async with session.get(
             url, timeout=aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
@@ -161,7 +176,7 @@ async def async_download(hass: HomeAssistant, url: str) -> bytes:
             translation_key="download_failed",
             translation_placeholders={
                 **placeholders,
-                "reason": str(err) or type(err).__name__,
+                "reason": redact_text(str(err), url) or type(err).__name__,
             },
         ) from err
 
@@ -170,5 +185,8 @@ def _too_big(url: str) -> StagingError:
     return StagingError(
         translation_domain=DOMAIN,
         translation_key="download_too_large",
-        translation_placeholders={"url": url, "limit": str(MAX_IMAGE_SIZE)},
+        translation_placeholders={
+            "url": redact_url(url),
+            "limit": str(MAX_IMAGE_SIZE),
+        },
     )

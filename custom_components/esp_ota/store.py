@@ -5,7 +5,9 @@ Images live in ``<config>/esp_ota/firmware/<board>/<sha256>.bin``; the metadata
 An image is written to a temporary file, flushed to disk and renamed into place
 before its metadata is saved, and HA's Store saves atomically too, so a crash at
 any point leaves either the old or the new image, never half a file. Files that
-no metadata points at (a crash between the two steps) are removed on load.
+no metadata points at (a crash between the two steps) are removed on load, but
+only when the metadata was read completely: an image file is never deleted
+because its record could not be read (see ``storage_checks``).
 
 All file I/O runs in the executor.
 """
@@ -18,13 +20,15 @@ import logging
 import os
 from pathlib import Path
 import tempfile
-from typing import Any, Final, TypedDict
+from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.storage import Store
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from .const import DOMAIN
 from .firmware import ChipFamily, FirmwareImage, ImageKind, check_fit, inspect_file
+from .storage_checks import RECORD_ERRORS, CheckedStore, async_load_store, require_str
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -95,10 +99,6 @@ class StagedFirmware:
         )
 
 
-class _StoreData(TypedDict):
-    images: list[dict[str, Any]]
-
-
 @dataclass(frozen=True, kw_only=True)
 class StageRequest:
     """What a person (or a folder) asks to stage, and what the board can take."""
@@ -120,18 +120,42 @@ class FirmwareStore:
         """Create the store; call async_load before use."""
         self._hass = hass
         self.root = Path(hass.config.path("esp_ota", "firmware"))
-        self._store: Store[_StoreData] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        self._store = CheckedStore(hass, STORAGE_VERSION, STORAGE_KEY)
         self._images: list[StagedFirmware] = []
         self._listeners: dict[str, list[Callable[[], None]]] = {}
 
     async def async_load(self) -> None:
         """Load metadata, drop entries whose file is gone, remove stray files."""
-        data = await self._store.async_load()
+        data, complete = await async_load_store(self._hass, self._store, _clean)
         saved = data["images"] if data else []
         images = [StagedFirmware.from_dict(item) for item in saved]
-        self._images = await self._hass.async_add_executor_job(self._reconcile, images)
+        self._images = await self._hass.async_add_executor_job(
+            self._reconcile, images, complete
+        )
+        for image in images:
+            if image not in self._images:
+                self._report_vanished(image)
 
-    def _reconcile(self, images: list[StagedFirmware]) -> list[StagedFirmware]:
+    def _report_vanished(self, image: StagedFirmware) -> None:
+        """Raise a repair for a staged image whose file is gone."""
+        entry = self._hass.config_entries.async_get_entry(image.board)
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            f"image_vanished_{image.board}_{image.short_hash}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="image_vanished",
+            translation_placeholders={
+                "board": entry.title if entry else image.board,
+                "version": image.version,
+                "sha256": image.short_hash,
+            },
+        )
+
+    def _reconcile(
+        self, images: list[StagedFirmware], remove_strays: bool
+    ) -> list[StagedFirmware]:
         kept = []
         for image in images:
             path = self.path_for(image)
@@ -146,7 +170,7 @@ class FirmwareStore:
         # Temporary files and images whose metadata was never saved: a crash
         # interrupted their staging, so they were never staged.
         wanted = {self.path_for(image) for image in kept}
-        if self.root.is_dir():
+        if remove_strays and self.root.is_dir():
             for path in self.root.rglob("*"):
                 if path.is_file() and path not in wanted:
                     _LOGGER.debug("Removing unfinished firmware file %s", path)
@@ -253,6 +277,9 @@ class FirmwareStore:
         pruned = self.images(staged.board, staged.kind)[KEEP_PER_BOARD:]
         self._images = [image for image in self._images if image not in pruned]
         await self._store.async_save({"images": [i.as_dict() for i in self._images]})
+        ir.async_delete_issue(
+            self._hass, DOMAIN, f"image_vanished_{staged.board}_{staged.short_hash}"
+        )
         if pruned:
             await self._hass.async_add_executor_job(self._remove_files, pruned)
         self._notify(staged.board)
@@ -281,6 +308,35 @@ class FirmwareStore:
     def _notify(self, board: str) -> None:
         for update in list(self._listeners.get(board, [])):
             update()
+
+
+def _clean(data: Any) -> tuple[dict[str, Any], int]:
+    """Keep the image records that can be read; count the others."""
+    records = data["images"]
+    if not isinstance(records, list):
+        raise TypeError("images must be a list")
+    kept = []
+    for record in records:
+        try:
+            _check_record(record)
+        except RECORD_ERRORS:
+            continue
+        kept.append(record)
+    return {"images": kept}, len(records) - len(kept)
+
+
+def _check_record(record: Any) -> None:
+    """Raise unless a record is a well-formed image record (its hash names a file)."""
+    StagedFirmware.from_dict(record)
+    require_str(record, "board", "sha256", "md5", "version", "source", "staged_at")
+    if not (_is_hex(record["sha256"], 64) and _is_hex(record["md5"], 32)):
+        raise ValueError("hash")
+    if isinstance(record["size"], bool) or not isinstance(record["size"], int):
+        raise TypeError("size")
+
+
+def _is_hex(value: str, length: int) -> bool:
+    return len(value) == length and all(c in "0123456789abcdef" for c in value)
 
 
 def _staged_from(image: FirmwareImage, request: StageRequest) -> StagedFirmware:

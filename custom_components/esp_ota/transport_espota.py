@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
+from .announcement import is_ipv6_address
 from .const import DOMAIN
 from .espota import (
     AuthenticationError,
@@ -46,6 +47,11 @@ class EspotaTransport:
         """Flash the image; raise a translated error the person can act on."""
         board = self._entry.runtime_data
         command = Command.FILESYSTEM if kind is ImageKind.FILESYSTEM else Command.FLASH
+        if is_ipv6_address(board.host):
+            # espota's invitation names an IPv4 address for the board to call
+            # back (espressif/arduino-esp32 tools/espota.py @01e0f59 opens AF_INET
+            # sockets only), so an IPv6-only board cannot be reached.
+            raise self._error("board_address_unusable", host=board.host)
         try:
             await upload(
                 board.host,
@@ -75,6 +81,9 @@ class EspotaTransport:
             raise self._error("image_rejected", message=err.board_message) from err
         except EspOtaError as err:
             raise self._error("upload_failed", error=str(err)) from err
+        except OSError as err:
+            # The address does not resolve or route (socket.gaierror and kin).
+            raise self._error("board_address_unusable", host=board.host) from err
 
     def _error(self, key: str, **placeholders: object) -> HomeAssistantError:
         return HomeAssistantError(

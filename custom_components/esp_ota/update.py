@@ -21,6 +21,7 @@ from .firmware import ImageKind
 from .install import Transport, async_install
 from .ledger import DATA_LEDGER
 from .pull.update_entity import PullUpdateMixin
+from .redact import shown_source
 from .staging import board_key, get_store, ledger_key
 from .store import StagedFirmware
 from .transport_espota import EspotaTransport
@@ -181,7 +182,7 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         # Kept apart from the notes, which often end in a list of their own.
         facts = (
             f"**Image:** {chip}, {image.size:,} bytes, SHA-256 `{image.short_hash}…`  \n"
-            f"**Staged:** {when} ({image.source})"
+            f"**Staged:** {when} ({shown_source(image.source)})"
         )
         if image.release_notes:
             return f"{image.release_notes}\n\n---\n\n{facts}"

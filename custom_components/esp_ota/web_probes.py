@@ -6,26 +6,23 @@ host name goes into this HA Store: Home Assistant re-runs discovery on every
 re-announcement and restart, and an aborted flow leaves no trace (only an
 "ignored" entry would, and that needs a person), so without it the device would
 be probed again and again. Only host names are kept, no addresses or answers.
+An unreadable file or entry is skipped and reported (``storage_checks``).
 """
 
 from __future__ import annotations
 
-from typing import Final, TypedDict
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
+from .storage_checks import CheckedStore, async_load_store, clean_records
 
 STORAGE_KEY: Final = f"{DOMAIN}.web_probes"
 STORAGE_VERSION: Final = 1
 DATA_PROBES: HassKey[WebProbeMemory] = HassKey(f"{DOMAIN}_web_probes")
-
-
-class _Stored(TypedDict):
-    not_updaters: dict[str, str]
 
 
 class WebProbeMemory:
@@ -33,13 +30,15 @@ class WebProbeMemory:
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Create an empty memory; ``async_load`` fills it."""
-        self._store: Store[_Stored] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        self._hass = hass
+        self._store = CheckedStore(hass, STORAGE_VERSION, STORAGE_KEY)
         self._not_updaters: dict[str, str] = {}
 
     async def async_load(self) -> None:
         """Read what earlier runs remembered."""
-        if stored := await self._store.async_load():
-            self._not_updaters = dict(stored.get("not_updaters", {}))
+        stored, _complete = await async_load_store(self._hass, self._store, _clean)
+        if stored is not None:
+            self._not_updaters = stored["not_updaters"]
 
     def is_known_not_updater(self, hostname: str) -> bool:
         """Return True if this host was probed before and is no updater."""
@@ -58,3 +57,14 @@ async def async_get_probe_memory(hass: HomeAssistant) -> WebProbeMemory:
         await memory.async_load()
         hass.data[DATA_PROBES] = memory
     return memory
+
+
+def _probed_at(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("time")
+    return value
+
+
+def _clean(data: Any) -> tuple[dict[str, Any], int]:
+    not_updaters, bad = clean_records(data.get("not_updaters", {}), _probed_at)
+    return {"not_updaters": not_updaters}, bad

@@ -61,6 +61,8 @@ class BoardEmulator:
         self.flashed = asyncio.Event()
         self.rebooted = asyncio.Event()
         self.session_ended = asyncio.Event()
+        self.received_all = asyncio.Event()
+        """Set when a session has every byte, before its final answer."""
         self.datagram_seen = asyncio.Event()
         """Set on every datagram the board receives (even while it ignores it)."""
         self.busy = asyncio.Event()
@@ -208,7 +210,8 @@ class BoardEmulator:
         task.add_done_callback(self._tasks.discard)
 
     async def _update(self, invitation: Invitation, reply_to: tuple[str, int]) -> None:
-        session = Session(self.config, invitation, self._stop)
+        self.received_all.clear()
+        session = Session(self.config, invitation, self._stop, self.received_all)
         outcome: Outcome | None = None
         try:
             code = session.begin_error()

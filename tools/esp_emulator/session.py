@@ -77,12 +77,17 @@ class Session:
     """Receive one image over TCP the way the configured core does."""
 
     def __init__(
-        self, config: BoardConfig, invitation: Invitation, stop: asyncio.Event
+        self,
+        config: BoardConfig,
+        invitation: Invitation,
+        stop: asyncio.Event,
+        received_all: asyncio.Event | None = None,
     ) -> None:
         """Prepare to receive ``invitation``'s image."""
         self.config = config
         self.inv = invitation
         self.stop = stop
+        self.received_all = received_all
         self.buffer = bytearray()
         self.magic_error = False
         self._busy_until = 0.0
@@ -206,6 +211,7 @@ class Session:
                 writer.send(str(written))
             if await self._fault_strikes(sock):
                 return Outcome(ok=False, error="RECEIVE")
+        self._received_all()
         if self.config.end_delay_s:
             await asyncio.sleep(self.config.end_delay_s)
         return self._end(writer)
@@ -224,6 +230,7 @@ class Session:
                 writer.send(str(written))
             if await self._fault_strikes(sock):
                 return Outcome(ok=False, error="RECEIVE")
+        self._received_all()
         end_delay = self.config.end_delay_s
         if end_delay is None:
             end_delay = ESP8266_END_DELAY
@@ -262,6 +269,11 @@ class Session:
             cfg.fault in (Fault.DROP, Fault.STALL)
             and len(self.buffer) >= cfg.fault_at * self.inv.size
         )
+
+    def _received_all(self) -> None:
+        """Every byte is in; Update.end() (and the final text) comes next."""
+        if self.received_all is not None:
+            self.received_all.set()
 
     def _end(self, writer: DelayedWriter) -> Outcome:
         """Update.end(): check magic byte and MD5, answer OK or the error."""

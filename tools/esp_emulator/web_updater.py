@@ -74,6 +74,10 @@ class WebUpdaterConfig:
     """printError() text the next upload fails with (then cleared)."""
     interrupt_after: int | None = None
     """Drop the connection (once) after this many image bytes."""
+    flash_speed: float | None = None
+    """Bytes per second Update.write() takes on the board; None: instant."""
+    end_delay: float = 0.0
+    """Seconds Update.end() (MD5 check, boot partition switch) takes before the answer."""
     on_reboot: list[Callable[[str | None], None]] = field(default_factory=list)
 
 
@@ -95,6 +99,8 @@ class WebUpdaterEmulator:
         """(method, path) of every request, in order."""
         self.uploads_started = 0
         self.rebooted = asyncio.Event()
+        self.received_all = asyncio.Event()
+        """Set when an upload has every byte, before the board answers."""
         self.rebooting = False
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -190,6 +196,8 @@ class WebUpdaterEmulator:
         image = bytearray()
         while chunk := await part.read_chunk(READ_CHUNK):
             image += chunk
+            if self.config.flash_speed:
+                await asyncio.sleep(len(chunk) / self.config.flash_speed)
             limit = self.config.interrupt_after
             if authenticated and limit is not None and len(image) >= limit:
                 self.config.interrupt_after = None
@@ -204,6 +212,9 @@ class WebUpdaterEmulator:
                     content_type="text/html",
                 )
             return self._challenge()
+        self.received_all.set()
+        if self.config.end_delay:
+            await asyncio.sleep(self.config.end_delay)
         if error := self._update_error(name, bytes(image)):
             return web.Response(text=f"Update error: {error}", content_type="text/html")
         if name == "filesystem":

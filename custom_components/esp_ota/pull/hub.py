@@ -38,7 +38,6 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_point_in_utc_time
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
@@ -48,6 +47,11 @@ from custom_components.esp_ota.firmware import ChipFamily, ImageKind, TooLargeEr
 from custom_components.esp_ota.install import check_rules
 from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.staging import board_key, get_store, ledger_key
+from custom_components.esp_ota.storage_checks import (
+    CheckedStore,
+    async_load_store,
+    clean_records,
+)
 from custom_components.esp_ota.store import StagedFirmware
 
 from .digests import DigestCache
@@ -82,9 +86,7 @@ class PullHub:
     def __init__(self, hass: HomeAssistant) -> None:
         """Create the hub; call async_load before use."""
         self._hass = hass
-        self._store: Store[dict[str, dict[str, Any]]] = Store(
-            hass, STORAGE_VERSION, STORAGE_KEY
-        )
+        self._store = CheckedStore(hass, STORAGE_VERSION, STORAGE_KEY)
         self._records: dict[str, CheckInRecord] = {}
         self._entries: dict[str, EspOtaConfigEntry] = {}
         self._progress: dict[str, tuple[int, int]] = {}
@@ -100,13 +102,17 @@ class PullHub:
         self.send_timeout = SEND_TIMEOUT
 
     async def async_load(self) -> None:
-        """Load the check-ins recorded before the last restart."""
-        data = await self._store.async_load() or {}
-        for key, item in data.items():
-            try:
-                self._records[key] = CheckInRecord.from_dict(item)
-            except (KeyError, TypeError, ValueError):
-                _LOGGER.warning("Dropped an unreadable check-in record")
+        """Load the check-ins recorded before the last restart.
+
+        Records that cannot be read are skipped and reported (storage_checks).
+        """
+        data, _complete = await async_load_store(
+            self._hass,
+            self._store,
+            lambda raw: clean_records(raw, CheckInRecord.from_dict),
+        )
+        for key, item in (data or {}).items():
+            self._records[key] = CheckInRecord.from_dict(item)
 
     @callback
     def async_register(self, entry: EspOtaConfigEntry) -> CALLBACK_TYPE:

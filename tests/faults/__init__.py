@@ -1,0 +1,1 @@
+"""Fault tests: what esp_ota keeps, reports and cleans up when things go wrong."""

@@ -1,0 +1,106 @@
+"""Hostile files in the watched folder: links, long names, odd versions (point 6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.persistent_notification import (
+    _async_get_or_create_notifications,
+)
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.esp_ota.inbox import SCAN_INTERVAL
+from custom_components.esp_ota.staging import get_store
+from tests.conftest import HOSTNAME
+from tools.esp_images import build_esp32_app
+
+
+@pytest.fixture
+def inbox(config_dir: Path, init_integration: MockConfigEntry) -> Path:
+    """Return the board's inbox folder, which set-up created."""
+    return config_dir / "esp_ota" / "inbox" / HOSTNAME
+
+
+async def _scan_twice(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """First sight, then unchanged: a file is taken on the second scan."""
+    for _ in range(2):
+        freezer.tick(SCAN_INTERVAL)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _notifications(hass: HomeAssistant) -> list[str]:
+    return [n["message"] for n in _async_get_or_create_notifications(hass).values()]
+
+
+async def test_a_link_out_of_the_folder_is_not_followed(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    config_dir: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    outside = config_dir / "private"
+    outside.mkdir()
+    (outside / "app.bin").write_bytes(build_esp32_app(version="6.6.6"))
+    (outside / "secret.txt").write_text("Secret: hunter2")
+    (inbox / "6.6.6.bin").symlink_to(outside / "app.bin")
+    (inbox / "passwd.bin").symlink_to(outside / "secret.txt")
+
+    await _scan_twice(hass, freezer)
+
+    assert get_store(hass).latest(init_integration.entry_id) is None
+    texts = _notifications(hass)
+    assert len(texts) == 2
+    assert all("link" in text for text in texts)
+    # The target's bytes were never read: not even its first byte is quoted.
+    assert not any("0x53" in text or "Secret" in text for text in texts)
+    assert (outside / "app.bin").exists()
+    assert (outside / "secret.txt").exists()
+
+
+async def test_a_refused_file_with_a_very_long_name_does_not_block_later_files(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    long_name = "0" * 247 + ".bin"  # 251 bytes: no room for ".rejected"
+    (inbox / long_name).write_bytes(b"not an image")
+    (inbox / "1.6.0.bin").write_bytes(build_esp32_app(with_descriptor=False))
+
+    await _scan_twice(hass, freezer)
+
+    staged = get_store(hass).latest(init_integration.entry_id)
+    assert staged is not None
+    assert staged.version == "1.6.0"
+    assert not (inbox / long_name).exists()
+    assert [p.suffix for p in inbox.iterdir()] == [".rejected"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["v" * 200 + ".bin", "1.0\nrm -rf.bin", "**bold** [click](evil).bin"],
+    ids=["long", "newline", "markdown"],
+)
+async def test_a_version_from_a_file_name_is_capped_like_the_actions(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    freezer: FrozenDateTimeFactory,
+    name: str,
+) -> None:
+    (inbox / name).write_bytes(build_esp32_app(with_descriptor=False))
+
+    await _scan_twice(hass, freezer)
+
+    staged = get_store(hass).latest(init_integration.entry_id)
+    assert staged is not None
+    # Not a usable version: the image is named by its hash, as without one.
+    assert staged.sha256.startswith(staged.version)
