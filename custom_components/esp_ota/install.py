@@ -36,8 +36,8 @@ from .firmware import (
     FirmwareError,
     ImageKind,
     check_fit,
+    check_image,
     family_for_board,
-    inspect_image,
 )
 from .ledger import DATA_LEDGER
 from .settings import DATA_SETTINGS
@@ -214,12 +214,10 @@ def _check_image(entry: EspOtaConfigEntry, staged: StagedFirmware, data: bytes) 
     if hashlib.sha256(data).hexdigest() != staged.sha256:
         raise _error("image_changed_on_disk", board=entry.title)
     try:
-        image = inspect_image(data, expect=staged.kind)
-        check_fit(
-            image,
-            board_family=family_for_board(entry.runtime_data.board_id),
-            free_space=None,
+        check_image(
+            data,
             target=staged.kind,
+            board_family=family_for_board(entry.runtime_data.board_id),
         )
     except FirmwareError as err:
         raise staging_error(err) from err

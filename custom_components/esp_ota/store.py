@@ -24,7 +24,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .firmware import ChipFamily, FirmwareImage, ImageKind, check_fit, inspect_file
+from .firmware import ChipFamily, FirmwareImage, ImageKind, check_file
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -218,12 +218,11 @@ class FirmwareStore:
                             out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            image = inspect_file(temp, expect=request.kind)
-            check_fit(
-                image,
+            image = check_file(
+                temp,
+                target=request.kind,
                 board_family=request.board_family,
                 free_space=request.free_space,
-                target=request.kind,
             )
             staged = _staged_from(image, request)
             temp.replace(self.path_for(staged))
