@@ -183,15 +183,20 @@ def _hashes(view: memoryview) -> tuple[str, str]:
 
 def _classify(view: memoryview, expect: ImageKind | None) -> _App | FilesystemFormat:
     """Return the app facts, or the format of a filesystem image."""
-    if is_factory_image(view):
-        raise FactoryImageError
-    if is_partition_table(view):
-        raise PartitionTableError
+    _refuse_flash_layouts(view)
     if expect is ImageKind.FILESYSTEM:
         return _classify_filesystem(view)
     if is_gzip(view):
         return _inflated_app(view)
     return _parse_app(view)
+
+
+def _refuse_flash_layouts(view: memoryview) -> None:
+    """Refuse factory images and partition tables (for serial flashers)."""
+    if is_factory_image(view):
+        raise FactoryImageError
+    if is_partition_table(view):
+        raise PartitionTableError
 
 
 def _classify_filesystem(view: memoryview) -> _App | FilesystemFormat:
@@ -220,6 +225,7 @@ def _inflated_app(view: memoryview) -> _App:
     """Inspect the image inside a gzip file; only ESP8266 boards inflate one."""
     inner = inflate(view)
     with memoryview(inner) as inner_view:
+        _refuse_flash_layouts(inner_view)
         if not inner_view or inner_view[0] != IMAGE_MAGIC:
             message = "The gzip file does not hold an ESP app image."
             raise NotAnEspImageError(message)
