@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import tracemalloc
 import zlib
 
 import pytest
@@ -116,8 +117,14 @@ def test_bytes_after_the_gzip_member_are_ignored_like_eboot_does() -> None:
 def test_bomb_is_refused_without_inflating_it() -> None:
     # 64 MiB of zeros packs into ~64 KiB; only MAX_INFLATED + 1 bytes are made.
     bomb = gzip.compress(bytes(64 * 1024 * 1024), compresslevel=9, mtime=0)
-    with pytest.raises(DecompressedTooLargeError) as err:
-        inspect_image(bomb)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DecompressedTooLargeError) as err:
+            inspect_image(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < MAX_INFLATED + 4 * 1024 * 1024
     assert err.value.key == "decompressed_too_large"
     assert err.value.limit == MAX_INFLATED
 

@@ -47,6 +47,8 @@ from tools.esp_images import (
     build_esp32_bootloader,
     build_esp8266_app,
     build_factory_image,
+    build_filesystem_image,
+    build_partition_table,
     gzip_image,
     sign_esp8266,
 )
@@ -156,6 +158,18 @@ def test_esptool_finds_bootloader_and_app_where_we_see_a_factory_image(
         inspect_image(data)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [build_partition_table(), build_filesystem_image(8192), b"PK\x03\x04 zip"],
+    ids=["partitions", "littlefs", "zip"],
+)
+def test_what_esptool_cannot_load_as_an_app_we_refuse_too(data: bytes) -> None:
+    assert not esptool_verdict("esp32", data)[0]
+    assert not esptool_verdict("esp8266", data)[0]
+    with pytest.raises(FirmwareError):
+        inspect_image(data, expect=ImageKind.APP)
+
+
 def test_esptool_calls_an_app_without_descriptor_valid_which_we_refuse() -> None:
     data = build_esp32_app(chip="esp32c3", size=4096, with_descriptor=False)
     assert esptool_verdict("esp32c3", data)[0]
@@ -175,6 +189,7 @@ SEEDS = [
     ESP8266_APPS["crc"],
     ESP8266_APPS["no-crc"],
     ESP8266_APPS["plain"],
+    gzip_image(ESP8266_APPS["no-crc"]),
 ]
 
 
@@ -188,6 +203,8 @@ def _our_verdict(data: bytes) -> FirmwareImage | None:
 def _assert_esptool_agrees(data: bytes, ours: FirmwareImage) -> None:
     """Everything we accept, esptool loads as a valid image of the same shape."""
     assert ours.chip is not None
+    if ours.compressed:
+        data = zlib.decompressobj(31).decompress(data)
     valid, theirs = esptool_verdict(ours.chip.value, data)
     assert valid, "we accepted an image esptool calls invalid"
     assert ours.segments == len(theirs.segments)

@@ -24,6 +24,8 @@ MAX_INFLATED: Final = 16 * 1024 * 1024
 """The largest ESP flash; an inflated image can never be larger."""
 _GZIP_WBITS: Final = 16 + zlib.MAX_WBITS
 _CHUNK: Final = 64 * 1024
+# Inflated bytes per call: the output never holds more than the limit plus this.
+_OUT_CHUNK: Final = 1024 * 1024
 
 
 def is_gzip(view: memoryview) -> bool:
@@ -42,7 +44,8 @@ def inflate(view: memoryview, limit: int = MAX_INFLATED) -> bytearray:
         for start in range(0, len(view), _CHUNK):
             pending: bytes | memoryview = view[start : start + _CHUNK]
             while pending and not inflater.eof:
-                out += inflater.decompress(pending, limit + 1 - len(out))
+                room = min(_OUT_CHUNK, limit + 1 - len(out))
+                out += inflater.decompress(pending, room)
                 if len(out) > limit:
                     raise DecompressedTooLargeError(limit)
                 pending = inflater.unconsumed_tail
