@@ -14,11 +14,8 @@ from custom_components.esp_ota.firmware import ImageKind
 from custom_components.esp_ota.settings import DATA_SETTINGS, Settings
 from custom_components.esp_ota.staging import get_store
 from custom_components.esp_ota.store import MAX_IMAGE_SIZE
-from tools.esp_images import (
-    build_esp32_app,
-    build_esp32_bootloader,
-    build_filesystem_image,
-)
+from tools.esp_images import build_esp32_app, build_filesystem_image
+from tools.esp_layouts import build_esp32_bootloader
 
 
 async def _upload(hass_client: ClientSessionGenerator, name: str, data: bytes) -> str:

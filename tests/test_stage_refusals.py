@@ -19,13 +19,11 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from custom_components.esp_ota import firmware
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.staging import get_store
-from tools.esp_images import (
-    build_esp32_app,
+from tools.esp_images import build_esp32_app, build_esp8266_app, gzip_image
+from tools.esp_layouts import (
     build_esp32_bootloader,
-    build_esp8266_app,
     build_factory_image,
     build_partition_table,
-    gzip_image,
 )
 
 URL = "https://firmware.example/garden.bin"

@@ -15,11 +15,11 @@ import pytest
 from custom_components.esp_ota.firmware.cli import main
 from tools.esp_images import (
     build_esp32_app,
-    build_esp32_bootloader,
     build_esp8266_app,
     build_filesystem_image,
     gzip_image,
 )
+from tools.esp_layouts import build_esp32_bootloader
 
 ROOT = Path(__file__).parent.parent.parent
 

@@ -23,13 +23,15 @@ from custom_components.esp_ota.firmware import (
 from tools.esp_images import (
     ESP32_CHIPS,
     build_esp32_app,
-    build_esp32_bootloader,
     build_esp8266_app,
-    build_factory_image,
     build_filesystem_image,
-    build_partition_table,
     gzip_image,
     sign_esp8266,
+)
+from tools.esp_layouts import (
+    build_esp32_bootloader,
+    build_factory_image,
+    build_partition_table,
 )
 
 FUZZ = settings(

@@ -25,10 +25,10 @@ from custom_components.esp_ota.firmware.gzipped import MAX_INFLATED, inflate
 from tools.esp_images import (
     build_esp32_app,
     build_esp8266_app,
-    build_factory_image,
     gzip_image,
     sign_esp8266,
 )
+from tools.esp_layouts import build_factory_image
 
 PLAIN = build_esp8266_app(size=64 * 1024)
 PACKED = gzip_image(PLAIN)

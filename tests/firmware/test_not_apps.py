@@ -12,9 +12,8 @@ from custom_components.esp_ota.firmware import (
     PartitionTableError,
     inspect_image,
 )
-from tools.esp_images import (
-    ESP32_CHIPS,
-    build_esp32_app,
+from tools.esp_images import ESP32_CHIPS, build_esp32_app
+from tools.esp_layouts import (
     build_esp32_bootloader,
     build_factory_image,
     build_partition_table,
