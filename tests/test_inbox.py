@@ -48,7 +48,9 @@ async def test_dropped_image_is_staged_once_it_stops_changing(
     inbox: Path,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    (inbox / "1.5.0.bin").write_bytes(build_esp32_app(with_descriptor=False))
+    (inbox / "1.5.0.bin").write_bytes(
+        build_esp32_app(project_name="arduino-lib-builder")
+    )
     (inbox / "1.5.0.md").write_text("Waters the roses too.")
     store = get_store(hass)
 

@@ -23,7 +23,7 @@ async def test_the_image_is_read_hashed_and_inspected_in_the_executor(
     board = await add_board()
     await stage(hass, board, build_esp32_app(version="1.1.0", size=256 * 1024))
     threads: dict[str, list[int]] = {"sha256": [], "inspect": []}
-    real_inspect, real_sha256 = install.inspect_image, hashlib.sha256
+    real_inspect, real_sha256 = install.check_image, hashlib.sha256
 
     def sha256(data: bytes) -> Any:
         threads["sha256"].append(threading.get_ident())
@@ -35,7 +35,7 @@ async def test_the_image_is_read_hashed_and_inspected_in_the_executor(
 
     with (
         patch.object(install, "hashlib", SimpleNamespace(sha256=sha256)),
-        patch.object(install, "inspect_image", inspect),
+        patch.object(install, "check_image", inspect),
     ):
         await press_install(hass, board, person)
 

@@ -15,6 +15,7 @@ from custom_components.esp_ota.settings import DATA_SETTINGS, Settings
 from custom_components.esp_ota.staging import get_store
 from custom_components.esp_ota.store import MAX_IMAGE_SIZE
 from tools.esp_images import build_esp32_app, build_filesystem_image
+from tools.esp_layouts import build_esp32_bootloader
 
 
 async def _upload(hass_client: ClientSessionGenerator, name: str, data: bytes) -> str:
@@ -49,7 +50,7 @@ async def test_uploaded_image_is_staged_with_version_and_notes(
     hass_client: ClientSessionGenerator,
 ) -> None:
     file_id = await _upload(
-        hass_client, "garden.bin", build_esp32_app(with_descriptor=False)
+        hass_client, "garden.bin", build_esp32_app(project_name="arduino-lib-builder")
     )
     result = await _submit(
         hass,
@@ -179,3 +180,14 @@ async def test_fleet_limit_is_set_in_the_settings_and_kept(
     await restarted.async_load()
     assert restarted.parallel_uploads == 2
     assert hass_storage["esp_ota.settings"]["data"]["parallel_uploads"] == 2
+
+
+async def test_bootloader_upload_says_what_the_file_is(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    file_id = await _upload(hass_client, "bootloader.bin", build_esp32_bootloader())
+    result = await _submit(hass, init_integration, firmware=file_id)
+    assert result["errors"] == {"base": "firmware_bootloader_image"}
+    assert get_store(hass).latest(init_integration.entry_id) is None

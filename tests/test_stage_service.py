@@ -61,7 +61,7 @@ async def test_image_from_an_allowed_path_is_staged_with_the_given_version(
     folder = tmp_path / "builds"
     folder.mkdir()
     hass.config.allowlist_external_dirs = {str(folder)}
-    image = build_esp32_app(with_descriptor=False)
+    image = build_esp32_app(project_name="arduino-lib-builder")
     (folder / "garden.bin").write_bytes(image)
 
     response = await _stage(
@@ -78,7 +78,7 @@ async def test_image_without_any_version_is_named_by_its_short_hash(
     init_integration: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    aioclient_mock.get(URL, content=build_esp32_app(with_descriptor=False))
+    aioclient_mock.get(URL, content=build_esp32_app(project_name="arduino-lib-builder"))
     response = await _stage(hass, init_integration, url=URL)
     assert response["version"] == response["sha256"][:8]
 

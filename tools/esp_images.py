@@ -14,7 +14,13 @@ ESP-IDF ``esp_app_desc.h``):
 - Arduino ESP8266 ``.bin``: eboot image padded with 0xAA to 4 KiB, the sketch
   image, then elf2bin's CRC (length at 0x1010, CRC-32/MPEG-2 at 0x1014) written
   into the sketch after its checksum was computed;
-- ``esp_app_desc_t`` (256 bytes) at the start of the first segment.
+- ``esp_app_desc_t`` (256 bytes) at the start of the first segment;
+- ESP8266 signed images (esp8266/Arduino ``tools/signing.py``): the file, the
+  signature, then its length as a little-endian u32; gzip images as elf2bin's
+  ``gzip_bin`` writes them (Python's ``gzip``);
+- (bootloaders, partition tables and factory images: ``tools.esp_layouts``);
+- LittleFS superblocks (littlefs ``SPEC.md``: revision, XOR-chained big-endian
+  tags, "littlefs", inline struct with version, block size, block count).
 
 Every builder is deterministic: payload bytes come from ``random.Random(seed)``.
 ``size`` is always the exact length of the returned file.
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 import functools
+import gzip
 import hashlib
 import operator
 from pathlib import Path
@@ -67,9 +74,14 @@ ESP32_CHIPS: dict[str, tuple[int, int, int]] = {
     "esp32c6": (13, 0x4280_0020, 0x4080_0000),
     "esp32h2": (16, 0x4280_0020, 0x4080_0000),
     "esp32p4": (18, 0x4000_0020, 0x4FF0_0000),
-    "esp32c61": (20, 0x4180_0020, 0x4080_0000),
+    "esp32c61": (20, 0x4280_0020, 0x4080_0000),
     "esp32c5": (23, 0x4280_0020, 0x4080_0000),
+    "esp32h21": (25, 0x4200_0020, 0x4080_0000),
+    "esp32h4": (28, 0x4200_0020, 0x4080_0000),
+    "esp32e22": (31, 0x3C00_0020, 0x4080_0000),
+    "esp32s31": (32, 0x4000_0020, 0x2000_0000),
 }
+LITTLEFS_BLOCK = 4096
 # Further segments: IRAM, DRAM, more flash-mapped code (addresses are plausible,
 # the parser does not check them).
 _ESP32_MORE_ADDRESSES = (0x4008_0000, 0x3FFB_0000, 0x400D_0020, 0x3FFB_4000)
@@ -271,20 +283,42 @@ def build_esp32_app(
     return image
 
 
+def sign_esp8266(image: bytes, signature: bytes) -> bytes:
+    """Append a signature and its length like esp8266/Arduino ``signing.py``."""
+    return image + signature + struct.pack("<I", len(signature))
+
+
+def gzip_image(data: bytes) -> bytes:
+    """Compress an image like elf2bin's ``gzip_bin`` (fixed mtime: deterministic)."""
+    return gzip.compress(data, mtime=0)
+
+
+def littlefs_superblock(block_count: int, *, revision: int = 1) -> bytes:
+    """Return the start of a LittleFS metadata block naming the filesystem."""
+    name_tag = 0x0FF0_0008  # superblock, id 0, length 8
+    struct_tag = 0x2010_0018  # inline struct, id 0, length 24
+    return (
+        struct.pack("<I", revision)
+        + struct.pack(">I", name_tag ^ 0xFFFF_FFFF)
+        + b"littlefs"
+        + struct.pack(">I", struct_tag ^ name_tag)
+        + struct.pack("<6I", 0x0002_0000, LITTLEFS_BLOCK, block_count, 255, 0, 0)
+    )
+
+
 def build_filesystem_image(
     size: int = 64 * 1024, kind: str = "littlefs", *, seed: int = 100
 ) -> bytes:
     """Build a filesystem image: erased flash (0xFF) with some content."""
     out = bytearray(b"\xff" * size)
     if kind == "littlefs":
-        # Superblock in blocks 0 and 1: revision, tag, then the "littlefs" name.
+        # Superblock in blocks 0 and 1 (the metadata pair of the root).
         for block, revision in ((0, 1), (1, 2)):
-            at = block * 4096
-            if at + 64 <= size:
-                out[at : at + 16] = (
-                    struct.pack("<I", revision) + b"\xf0\x0f\xff\xf7littlefs"
-                )
-                out[at + 16 : at + 64] = payload(48, seed + block)
+            at = block * LITTLEFS_BLOCK
+            head = littlefs_superblock(size // LITTLEFS_BLOCK, revision=revision)
+            if at + len(head) + 16 <= size:
+                out[at : at + len(head)] = head
+                out[at + len(head) : at + len(head) + 16] = payload(16, seed + block)
     elif kind == "spiffs":
         # Object index pages: an object id first, never 0xE9 by accident.
         for page in range(0, min(size, 8 * 256), 256):

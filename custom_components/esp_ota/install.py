@@ -44,8 +44,8 @@ from .firmware import (
     FirmwareError,
     ImageKind,
     check_fit,
+    check_image,
     family_for_board,
-    inspect_image,
 )
 from .ledger import DATA_LEDGER
 from .settings import DATA_SETTINGS
@@ -248,8 +248,7 @@ def _read_checked(
     if hashlib.sha256(data).hexdigest() != staged.sha256:
         raise _error("image_changed_on_disk", board=board)
     try:
-        image = inspect_image(data, expect=staged.kind)
-        check_fit(image, board_family=family, free_space=None, target=staged.kind)
+        check_image(data, target=staged.kind, board_family=family)
     except FirmwareError as err:
         raise staging_error(err) from err
     return data

@@ -125,7 +125,9 @@ class EspOtaOptionsFlow(OptionsFlow):
         schema = vol.Schema(
             {
                 vol.Required(CONF_FIRMWARE): FileSelector(
-                    FileSelectorConfig(accept=".bin,application/octet-stream")
+                    FileSelectorConfig(
+                        accept=".bin,.gz,application/octet-stream,application/gzip"
+                    )
                 ),
                 vol.Optional(CONF_TARGET, default=ImageKind.APP.value): SelectSelector(
                     SelectSelectorConfig(

@@ -27,7 +27,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .firmware import ChipFamily, FirmwareImage, ImageKind, check_fit, inspect_file
+from .firmware import ChipFamily, FirmwareImage, ImageKind, check_file
 from .storage_checks import RECORD_ERRORS, CheckedStore, async_load_store, require_str
 
 _LOGGER = logging.getLogger(__name__)
@@ -252,12 +252,11 @@ class FirmwareStore:
                             out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            image = inspect_file(temp, expect=request.kind)
-            check_fit(
-                image,
+            image = check_file(
+                temp,
+                target=request.kind,
                 board_family=request.board_family,
                 free_space=request.free_space,
-                target=request.kind,
             )
             staged = _staged_from(image, request)
             temp.replace(self.path_for(staged))

@@ -106,7 +106,9 @@ async def test_a_full_disk_in_the_watched_folder_is_reported_and_keeps_the_file(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     inbox = config_dir / "esp_ota" / "inbox" / HOSTNAME
-    (inbox / "2.0.0.bin").write_bytes(build_esp32_app(with_descriptor=False))
+    (inbox / "2.0.0.bin").write_bytes(
+        build_esp32_app(project_name="arduino-lib-builder")
+    )
 
     async def scan() -> None:
         freezer.tick(SCAN_INTERVAL)

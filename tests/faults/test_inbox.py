@@ -73,7 +73,9 @@ async def test_a_refused_file_with_a_very_long_name_does_not_block_later_files(
 ) -> None:
     long_name = "0" * 247 + ".bin"  # 251 bytes: no room for ".rejected"
     (inbox / long_name).write_bytes(b"not an image")
-    (inbox / "1.6.0.bin").write_bytes(build_esp32_app(with_descriptor=False))
+    (inbox / "1.6.0.bin").write_bytes(
+        build_esp32_app(project_name="arduino-lib-builder")
+    )
 
     await _scan_twice(hass, freezer)
 
@@ -96,7 +98,7 @@ async def test_a_version_from_a_file_name_is_capped_like_the_actions(
     freezer: FrozenDateTimeFactory,
     name: str,
 ) -> None:
-    (inbox / name).write_bytes(build_esp32_app(with_descriptor=False))
+    (inbox / name).write_bytes(build_esp32_app(project_name="arduino-lib-builder"))
 
     await _scan_twice(hass, freezer)
 

@@ -6,7 +6,11 @@ import struct
 
 import pytest
 
-from custom_components.esp_ota.firmware import DescriptorError, inspect_image
+from custom_components.esp_ota.firmware import (
+    DescriptorError,
+    MissingDescriptorError,
+    inspect_image,
+)
 from tools.esp_images import (
     APP_DESC_MAGIC,
     app_descriptor,
@@ -36,8 +40,10 @@ def test_descriptor_fields_are_read() -> None:
     assert image.descriptor.app_elf_sha256 == desc[144:176].hex()
 
 
-def test_image_without_descriptor_has_none() -> None:
-    assert inspect_image(build_esp32_app(with_descriptor=False)).descriptor is None
+def test_app_without_descriptor_is_refused() -> None:
+    with pytest.raises(MissingDescriptorError) as err:
+        inspect_image(build_esp32_app(with_descriptor=False))
+    assert err.value.key == "no_app_descriptor"
 
 
 def test_longest_terminated_version_is_accepted() -> None:
@@ -84,7 +90,8 @@ def test_first_segment_shorter_than_the_magic_has_no_descriptor() -> None:
         header,
         [(0x3F40_0020, b""), (APP_DESC_MAGIC, bytes(8))],
     )
-    assert inspect_image(data).descriptor is None
+    with pytest.raises(MissingDescriptorError):
+        inspect_image(data)
 
 
 def test_magic_check_does_not_read_past_a_short_buffer() -> None:

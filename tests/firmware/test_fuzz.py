@@ -25,6 +25,13 @@ from tools.esp_images import (
     build_esp32_app,
     build_esp8266_app,
     build_filesystem_image,
+    gzip_image,
+    sign_esp8266,
+)
+from tools.esp_layouts import (
+    build_esp32_bootloader,
+    build_factory_image,
+    build_partition_table,
 )
 
 FUZZ = settings(
@@ -36,9 +43,15 @@ EXPECT = st.sampled_from([None, ImageKind.APP, ImageKind.FILESYSTEM])
 
 VALID_IMAGES = [
     build_esp8266_app(size=8192),
+    build_esp8266_app(size=8192, arduino_crc=False),
+    sign_esp8266(build_esp8266_app(size=8192), bytes(64)),
+    gzip_image(build_esp8266_app(size=8192)),
     build_esp8266_app(size=2048, with_eboot=False, segments=3),
     *(build_esp32_app(chip=chip, size=2048) for chip in ESP32_CHIPS),
     build_esp32_app(size=2048, sha256_appended=False, with_descriptor=False),
+    build_esp32_bootloader(chip="esp32c3", size=2048),
+    build_factory_image(chip="esp32s3", app_size=2048),
+    build_partition_table(),
     build_filesystem_image(8192),
 ]
 # Images whose structure ends exactly at the end of the file.
@@ -119,7 +132,7 @@ def test_flipped_bytes_raise_only_firmware_errors(
 
 @FUZZ
 @given(
-    st.sampled_from(VALID_IMAGES[:-1]),
+    st.sampled_from(VALID_IMAGES[:-3]),
     st.integers(min_value=0, max_value=255),
     st.integers(min_value=0),
     st.integers(min_value=0, max_value=0xFFFF_FFFF),

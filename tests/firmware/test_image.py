@@ -18,6 +18,7 @@ from custom_components.esp_ota.firmware import (
     FilesystemFormat,
     FlashMode,
     ImageKind,
+    NotAFilesystemError,
     NotAnEspImageError,
     TruncatedImageError,
     inspect_file,
@@ -113,9 +114,9 @@ def test_data_without_magic_is_not_an_esp_image() -> None:
     assert err.value.key == "not_an_esp_image"
 
 
-def test_gzip_compressed_image_gets_its_own_error() -> None:
+def test_gzip_compressed_esp32_image_gets_its_own_error() -> None:
     with pytest.raises(CompressedImageError) as err:
-        inspect_image(gzip.compress(build_esp8266_app()))
+        inspect_image(gzip.compress(build_esp32_app()))
     assert err.value.key == "compressed_image"
 
 
@@ -228,10 +229,18 @@ def test_app_image_offered_as_filesystem_is_still_reported_as_app() -> None:
     assert image.kind is ImageKind.APP
 
 
-def test_filesystem_starting_with_e9_by_chance_stays_a_filesystem() -> None:
+def test_filesystem_starting_with_e9_is_refused_as_a_damaged_app() -> None:
+    # SPIFFS has no magic: a first byte 0xE9 is read as an app image, which
+    # the filesystem target refuses (a documented trade-off).
     data = b"\xe9" + build_filesystem_image(kind="spiffs")[1:]
+    with pytest.raises(NotAFilesystemError, match="damaged app image"):
+        inspect_image(data, expect=ImageKind.FILESYSTEM)
+
+
+def test_littlefs_whose_revision_starts_with_e9_stays_a_filesystem() -> None:
+    data = b"\xe9" + build_filesystem_image()[1:]
     image = inspect_image(data, expect=ImageKind.FILESYSTEM)
-    assert image.kind is ImageKind.FILESYSTEM
+    assert image.filesystem is FilesystemFormat.LITTLEFS
 
 
 def test_inspect_file_matches_inspect_image(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from custom_components.esp_ota.firmware import inspect_image
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
@@ -48,3 +50,20 @@ def test_different_builds_get_different_short_hashes() -> None:
     one = inspect_image(build_esp8266_app(seed=1))
     two = inspect_image(build_esp8266_app(seed=2))
     assert one.version != two.version
+
+
+@pytest.mark.parametrize("release", ["2025.10.3", "2025.11.0b2", "2025.12.0-dev"])
+def test_esphome_release_in_the_descriptor_yields_to_the_users_version(
+    release: str,
+) -> None:
+    image = inspect_image(build_esp32_app(version=release, project_name="kitchen"))
+    assert image.descriptor is not None
+    assert image.descriptor.names_a_framework
+    assert image.version_with("1.4.0") == "1.4.0"
+    assert image.version == image.short_hash
+
+
+@pytest.mark.parametrize("version", ["1.2.3", "2025.13.1", "v2025.10.3", "20251.1.1"])
+def test_sketch_versions_are_not_taken_for_an_esphome_release(version: str) -> None:
+    image = inspect_image(build_esp32_app(version=version, project_name="kitchen"))
+    assert image.version_with("0.0.1") == version

@@ -158,9 +158,19 @@ class Session:
         self._busy_until += delay
         await asyncio.sleep(max(0.0, self._busy_until - loop.time()))
 
+    @property
+    def _magics(self) -> tuple[bytes, ...]:
+        """First bytes Update takes for a sketch.
+
+        The ESP8266 Updater also takes 0x1F, a gzip image eboot inflates
+        (esp8266/Arduino f946290ea993db029a90010927cdc1d645c91940,
+        cores/esp8266/Updater.cpp ``_verifyHeader``); the ESP32 one only 0xE9.
+        """
+        return (b"\xe9", b"\x1f") if self.config.core is Core.ESP8266 else (b"\xe9",)
+
     def _accept(self, data: bytes) -> int:
         """Update.write(): store data; 0 once the image is known to be bad."""
-        if self.inv.command == 0 and not self.buffer and data[:1] != b"\xe9":
+        if self.inv.command == 0 and not self.buffer and data[:1] not in self._magics:
             self.magic_error = True
         if self.magic_error and self.config.core is Core.ESP32:
             return 0

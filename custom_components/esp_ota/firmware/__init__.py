@@ -10,6 +10,11 @@ Modules, one idea each:
 - ``kinds``: ``ImageKind`` (app or filesystem), ``FlashMode``, ``FilesystemFormat``.
 - ``boards``: ``family_for_board`` from the mDNS TXT ``board`` id.
 - ``fit``: ``check_fit`` before anything is sent.
+- ``check``: ``check_file`` / ``check_image``, inspection plus fit: the one
+  path staging and the ``check`` command (``cli``, ``__main__``) share.
+- ``segments``, ``esp8266``, ``esp32``, ``gzipped``, ``layouts``,
+  ``filesystem``: the format facts ``image`` applies, each with its sources.
+- ``board_ids``: the generated board id table (``tools/gen_board_ids.py``).
 - ``release``: ``read_sidecar_notes`` next to an image file.
 - ``errors``: ``FirmwareError`` and its subclasses, each with a stable ``key``.
 
@@ -20,16 +25,26 @@ executor thread, never on the event loop.
 from __future__ import annotations
 
 from .boards import family_for_board
+from .check import check_file, check_image
 from .chips import ChipFamily
 from .descriptor import AppDescriptor
 from .errors import (
+    BlankImageError,
+    BootloaderImageError,
+    CompressedFilesystemError,
     CompressedImageError,
     CorruptImageError,
+    DecompressedTooLargeError,
     DescriptorError,
     EmptyImageError,
+    FactoryImageError,
     FirmwareError,
     FitError,
+    MissingDescriptorError,
+    NotAFilesystemError,
+    NotAnAppError,
     NotAnEspImageError,
+    PartitionTableError,
     TooLargeError,
     TruncatedImageError,
     WrongChipError,
@@ -42,23 +57,34 @@ from .release import read_sidecar_notes
 
 __all__ = [
     "AppDescriptor",
+    "BlankImageError",
+    "BootloaderImageError",
     "ChipFamily",
+    "CompressedFilesystemError",
     "CompressedImageError",
     "CorruptImageError",
+    "DecompressedTooLargeError",
     "DescriptorError",
     "EmptyImageError",
+    "FactoryImageError",
     "FilesystemFormat",
     "FirmwareError",
     "FirmwareImage",
     "FitError",
     "FlashMode",
     "ImageKind",
+    "MissingDescriptorError",
+    "NotAFilesystemError",
+    "NotAnAppError",
     "NotAnEspImageError",
+    "PartitionTableError",
     "TooLargeError",
     "TruncatedImageError",
     "WrongChipError",
     "WrongTargetError",
+    "check_file",
     "check_fit",
+    "check_image",
     "family_for_board",
     "inspect_file",
     "inspect_image",

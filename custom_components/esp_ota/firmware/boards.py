@@ -2,26 +2,34 @@
 
 What the cores announce (``MDNS.enableArduino``):
 
-- ESP8266 core: ``board=ARDUINO_BOARD``, the ``build.board`` of the core's
-  ``boards.txt`` (``ESP8266_GENERIC``, ``ESP8266_NODEMCU_ESP12E``,
-  ``ESP8266_WEMOS_D1MINI``, older cores ``ESP8266_ESP01``...). PlatformIO builds
-  define ``ARDUINO_BOARD`` as ``PLATFORMIO_<BOARD ID>`` (``PLATFORMIO_D1_MINI``).
+- ESP8266 core >= 3.1: ``board=ARDUINO_BOARD_ID``, the ``boards.txt`` id
+  (``nodemcuv2``, ``d1_mini``; esp8266/Arduino f946290ea993db029a90010927cdc1d645c91940
+  ``libraries/ESP8266mDNS/src/LEAmDNS.cpp`` and ``platform.txt``). Older cores
+  announce ``ARDUINO_BOARD``, the ``build.board`` (``ESP8266_NODEMCU``);
+  PlatformIO builds define it as ``PLATFORMIO_<BOARD ID>``.
 - ESP32 core: ``board=ARDUINO_VARIANT``, the ``build.variant`` (``esp32``,
-  ``esp32s3``, ``lolin_c3_mini``...), under PlatformIO too.
+  ``esp32s3``, ``lolin_c3_mini``...), under PlatformIO too
+  (espressif/arduino-esp32 0f17f7d5698c49f2580cade49b8960b8f32c76bd
+  ``libraries/ESPmDNS/src/ESPmDNS.cpp``, ``enableArduino``).
 
-Lookup is case-insensitive, ignores a ``PLATFORMIO_`` prefix, and also knows
-ESP32 ``build.board`` names (``ESP32_DEV``) and common PlatformIO board ids that
-people type in by hand (``nodemcuv2``, ``esp32dev``, ``esp32-s3-devkitc-1``).
-Every ESP8266 core ``build.board`` starts with ``ESP8266_``, so that prefix
-alone means ESP8266. Anything else is unknown: ``family_for_board`` returns
-None and the fit check does not judge the chip, rather than guess.
+The ids come from ``board_ids`` (generated from board-ids.tsv, which lists the
+upstream board definitions), plus a few names people type in by hand and
+ESP32 ``build.board`` names below. Lookup is case-insensitive and ignores a
+``PLATFORMIO_`` prefix. Every ESP8266 core ``build.board`` starts with
+``ESP8266_``, so that prefix alone means ESP8266. Anything else is unknown:
+``family_for_board`` returns None, logs the id once (per process), and the
+fit check does not judge the chip, rather than guess.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Final
 
+from .board_ids import BOARD_IDS
 from .chips import ChipFamily
+
+_LOGGER = logging.getLogger(__name__)
 
 _PLATFORMIO_PREFIX: Final = "platformio_"
 _ESP8266_CORE_PREFIX: Final = "esp8266_"
@@ -135,7 +143,7 @@ _ESP32_FAMILY_BOARDS: Final[dict[ChipFamily, tuple[str, ...]]] = {
     ChipFamily.ESP32P4: ("esp32p4", "esp32p4_dev"),
 }
 
-BOARD_FAMILIES: Final[dict[str, ChipFamily]] = {
+MANUAL_FAMILIES: Final[dict[str, ChipFamily]] = {
     **dict.fromkeys(_ESP8266_BOARDS, ChipFamily.ESP8266),
     **{
         board: family
@@ -143,7 +151,21 @@ BOARD_FAMILIES: Final[dict[str, ChipFamily]] = {
         for board in boards
     },
 }
+"""Hand-kept ids (a test checks they agree with the generated table)."""
+
+GENERATED_FAMILIES: Final[dict[str, ChipFamily]] = {
+    board: ChipFamily(chip)
+    for chip, boards in BOARD_IDS.items()
+    for board in boards.split()
+}
+
+BOARD_FAMILIES: Final[dict[str, ChipFamily]] = {
+    **MANUAL_FAMILIES,
+    **GENERATED_FAMILIES,
+}
 """Lower-case board id -> chip family."""
+
+_logged_unknown: set[str] = set()
 
 
 def family_for_board(board_id: str | None) -> ChipFamily | None:
@@ -157,4 +179,10 @@ def family_for_board(board_id: str | None) -> ChipFamily | None:
         return family
     if key.startswith(_ESP8266_CORE_PREFIX):
         return ChipFamily.ESP8266
+    if key not in _logged_unknown:
+        _logged_unknown.add(key)
+        _LOGGER.info(
+            "Board id %r is unknown: the chip of images for it is not checked",
+            board_id,
+        )
     return None

@@ -4,6 +4,10 @@ Sources (checked against upstream, keep in sync when chips are added):
 
 - ``chip_id`` of the ESP32-family extended header: esptool's
   ``esptool/targets/*.py`` ``IMAGE_CHIP_ID``.
+- Flash-mapped address ranges (``FLASH_MAPPED``): ``IROM_MAP_START/END`` and
+  ``DROM_MAP_START/END`` of the same files. An app maps code and constants from
+  flash; a second-stage bootloader runs from RAM only, so it has no segment
+  there.
 - Flash size nibble (high nibble of header byte 3): esptool ``FLASH_SIZES`` of
   ``ESP8266ROM`` and ``ESP32ROM`` (all ESP32-family chips share the ESP32 table).
 """
@@ -29,6 +33,7 @@ class ChipFamily(StrEnum):
     ESP32C5 = "esp32c5"
     ESP32C6 = "esp32c6"
     ESP32C61 = "esp32c61"
+    ESP32E22 = "esp32e22"
     ESP32H2 = "esp32h2"
     ESP32H21 = "esp32h21"
     ESP32H4 = "esp32h4"
@@ -57,9 +62,36 @@ IMAGE_CHIP_IDS: Final[dict[int, ChipFamily]] = {
     23: ChipFamily.ESP32C5,
     25: ChipFamily.ESP32H21,
     28: ChipFamily.ESP32H4,
+    31: ChipFamily.ESP32E22,
     32: ChipFamily.ESP32S31,
 }
 """esptool ``IMAGE_CHIP_ID`` -> chip (beta chips such as ESP32-S3 beta 2 left out)."""
+
+_FLASH_MAPPED_RANGES: Final[dict[ChipFamily, tuple[tuple[int, int], ...]]] = {
+    # esptool 5.6.0 esptool/targets/<chip>.py (IROM_MAP_*, DROM_MAP_*).
+    ChipFamily.ESP32: ((0x400D_0000, 0x4040_0000), (0x3F40_0000, 0x3F80_0000)),
+    ChipFamily.ESP32S2: ((0x4008_0000, 0x40B8_0000), (0x3F00_0000, 0x3F3F_0000)),
+    ChipFamily.ESP32S3: ((0x4200_0000, 0x4400_0000), (0x3C00_0000, 0x3E00_0000)),
+    ChipFamily.ESP32C3: ((0x4200_0000, 0x4280_0000), (0x3C00_0000, 0x3C80_0000)),
+    ChipFamily.ESP32C2: ((0x4200_0000, 0x4240_0000), (0x3C00_0000, 0x3C40_0000)),
+    ChipFamily.ESP32C6: ((0x4200_0000, 0x4300_0000),),
+    ChipFamily.ESP32C61: ((0x4200_0000, 0x4300_0000),),
+    ChipFamily.ESP32H2: ((0x4200_0000, 0x4300_0000),),
+    ChipFamily.ESP32C5: ((0x4200_0000, 0x4400_0000),),
+    ChipFamily.ESP32H21: ((0x4200_0000, 0x4300_0000),),
+    ChipFamily.ESP32H4: ((0x4200_0000, 0x4400_0000),),
+    ChipFamily.ESP32P4: ((0x4000_0000, 0x4C00_0000),),
+    ChipFamily.ESP32E22: ((0x3C00_0000, 0x4000_0000),),
+    ChipFamily.ESP32S31: ((0x4000_0000, 0x5400_0000),),
+}
+
+
+def is_flash_mapped(chip: ChipFamily, address: int) -> bool:
+    """Tell whether ``address`` lies in the chip's flash-mapped (cache) window."""
+    return any(
+        start <= address < end for start, end in _FLASH_MAPPED_RANGES.get(chip, ())
+    )
+
 
 ESP8266_FLASH_SIZES: Final[dict[int, int]] = {
     0x0: 512 * _KIB,

@@ -22,13 +22,19 @@ a field without a NUL, or one that is not UTF-8, means the bytes are garbage:
 Arduino-ESP32 sketches link a descriptor built once by the core's
 ``esp32-arduino-lib-builder``: its ``version`` is the core library's, the same
 for every sketch built with that core, and ``project_name`` is
-``arduino-lib-builder``. ``AppDescriptor.names_the_sketch`` is False for those,
-and the version rules then ignore the descriptor's version.
+``arduino-lib-builder``. ESPHome images carry the ESPHome release (calendar
+versions such as ``2025.10.3``, ``2025.11.0b2``, ``2025.12.0-dev``), the same
+for every node built with that release. Both name a framework, not the
+sketch: ``AppDescriptor.names_the_sketch`` is False for them, and the version
+rules then prefer the version the person gave. A sketch that itself uses
+ESPHome-style calendar versions is taken for a framework too; the person's
+version then wins, which is what they asked for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 import struct
 from typing import Final
 
@@ -37,6 +43,7 @@ from .errors import DescriptorError
 APP_DESC_MAGIC: Final = 0xABCD5432
 APP_DESC_SIZE: Final = 256
 ARDUINO_LIB_BUILDER_PROJECT: Final = "arduino-lib-builder"
+ESPHOME_RELEASE: Final = re.compile(r"20\d\d\.(?:[1-9]|1[0-2])\.\d+(?:b\d+|-dev)?")
 
 _HEAD = struct.Struct("<II")
 # (field name, offset, length) of the string fields, relative to the descriptor.
@@ -65,9 +72,16 @@ class AppDescriptor:
     """Hex of the first 32 bytes of the ELF's SHA-256 (all zero if not patched)."""
 
     @property
+    def names_a_framework(self) -> bool:
+        """Tell whether ``version`` is the Arduino core's or an ESPHome release."""
+        return self.project_name == ARDUINO_LIB_BUILDER_PROJECT or bool(
+            ESPHOME_RELEASE.fullmatch(self.version)
+        )
+
+    @property
     def names_the_sketch(self) -> bool:
-        """Tell whether ``version`` describes this build, not the Arduino core."""
-        return bool(self.version) and (self.project_name != ARDUINO_LIB_BUILDER_PROJECT)
+        """Tell whether ``version`` describes this build, not a framework."""
+        return bool(self.version) and not self.names_a_framework
 
 
 def has_descriptor(data: memoryview, offset: int) -> bool:

@@ -11,6 +11,15 @@ Tree::
     ├── TruncatedImageError        key "truncated_image"
     ├── NotAnEspImageError         key "not_an_esp_image"
     │   └── CompressedImageError   key "compressed_image"
+    │       └── CompressedFilesystemError  key "compressed_filesystem"
+    ├── NotAnAppError              key "not_an_app" (an ESP image, not an OTA app)
+    │   ├── BootloaderImageError   key "bootloader_image"
+    │   ├── FactoryImageError      key "factory_image"
+    │   ├── PartitionTableError    key "partition_table"
+    │   └── MissingDescriptorError key "no_app_descriptor"
+    ├── NotAFilesystemError        key "not_a_filesystem"
+    │   └── BlankImageError        key "blank_image"
+    ├── DecompressedTooLargeError  key "decompressed_too_large"
     ├── CorruptImageError          key "corrupt_image"
     ├── DescriptorError            key "descriptor_invalid"
     └── FitError                   (the image does not suit the board)
@@ -74,9 +83,114 @@ class CompressedImageError(NotAnEspImageError):
     def __init__(self) -> None:
         """Build the error with its fixed message."""
         super().__init__(
-            "The firmware image is gzip-compressed (.bin.gz); "
-            "upload the uncompressed .bin file instead."
+            "ESP32-family boards cannot install gzip-compressed images (their "
+            "updater has no gzip path): upload the uncompressed .bin file."
         )
+
+
+class CompressedFilesystemError(CompressedImageError):
+    """A gzip file was given for the filesystem target, which has no gzip path."""
+
+    key: ClassVar[str] = "compressed_filesystem"
+
+    def __init__(self) -> None:
+        """Build the error with its fixed message."""
+        FirmwareError.__init__(
+            self,
+            "Filesystem images cannot be gzip-compressed: the board writes them "
+            "as they are. Upload the uncompressed filesystem .bin.",
+        )
+
+
+class NotAnAppError(FirmwareError):
+    """An ESP flash image that is not an app a board can take over the air."""
+
+    key: ClassVar[str] = "not_an_app"
+
+
+class BootloaderImageError(NotAnAppError):
+    """A second-stage bootloader (``bootloader.bin``), not an app."""
+
+    key: ClassVar[str] = "bootloader_image"
+
+    def __init__(self) -> None:
+        """Build the error with its fixed message."""
+        super().__init__(
+            "This is a bootloader, not an app: upload the app .bin "
+            "(PlatformIO: firmware.bin)."
+        )
+
+
+class FactoryImageError(NotAnAppError):
+    """A merged image (bootloader, partition table, app) for a serial flasher."""
+
+    key: ClassVar[str] = "factory_image"
+
+    def __init__(self) -> None:
+        """Build the error with its fixed message."""
+        super().__init__(
+            "This is a merged factory image (bootloader + partitions + app) for a "
+            "serial flasher: upload the app .bin (PlatformIO: firmware.bin)."
+        )
+
+
+class PartitionTableError(NotAnAppError):
+    """An ESP32 partition table (``partitions.bin``)."""
+
+    key: ClassVar[str] = "partition_table"
+
+    def __init__(self) -> None:
+        """Build the error with its fixed message."""
+        super().__init__(
+            "This is a partition table (partitions.bin), not an app or a "
+            "filesystem image."
+        )
+
+
+class MissingDescriptorError(NotAnAppError):
+    """An ESP32-family image without the ESP-IDF app descriptor."""
+
+    key: ClassVar[str] = "no_app_descriptor"
+
+    def __init__(self) -> None:
+        """Build the error with its fixed message."""
+        super().__init__(
+            "This ESP32-family image has no app descriptor (magic 0xABCD5432 at "
+            "offset 32), which every ESP-IDF and Arduino-ESP32 app carries: it is "
+            "not an app a board can boot after an OTA update."
+        )
+
+
+class NotAFilesystemError(FirmwareError):
+    """The filesystem target was given something that is no filesystem image."""
+
+    key: ClassVar[str] = "not_a_filesystem"
+
+
+class BlankImageError(NotAFilesystemError):
+    """Every byte is the same erased (0xFF) or zero value."""
+
+    key: ClassVar[str] = "blank_image"
+
+    def __init__(self, value: int) -> None:
+        """Name the byte the whole file consists of."""
+        super().__init__(
+            f"Every byte of the file is 0x{value:02X}: it holds no filesystem."
+        )
+
+
+class DecompressedTooLargeError(FirmwareError):
+    """A gzip image inflates beyond what any ESP flash holds."""
+
+    key: ClassVar[str] = "decompressed_too_large"
+
+    def __init__(self, limit: int) -> None:
+        """Give the limit in bytes."""
+        super().__init__(
+            f"The gzip image inflates to more than {limit} bytes, more than any "
+            "ESP flash holds."
+        )
+        self.limit = limit
 
 
 class CorruptImageError(FirmwareError):

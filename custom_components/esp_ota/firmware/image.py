@@ -10,79 +10,62 @@ Public API:
 - ``FirmwareImage``: what was found; ``version`` / ``version_with(user)`` apply
   the version rules below.
 
-Recognition (facts from esptool ``bin_image.py`` and ESP-IDF):
+Recognition, in this order (the modules named hold the facts and sources):
 
-- App images start with 0xE9, segment count (1..16), flash mode, flash
-  size/frequency byte and a 32-bit entry point.
-- ESP8266 or ESP32 family is told apart by the entry point: only ESP8266 code
-  starts in its IRAM at 0x4010_0000..0x4011_0000; every ESP32-family chip has
-  its IRAM elsewhere. ESP32-family images then carry a 16-byte extended header
-  whose ``chip_id`` names the chip (see ``chips.IMAGE_CHIP_IDS``); an unknown id
-  or an ``append_digest`` flag other than 0/1 means the bytes are not an image.
-- The checksum byte (0xEF XOR every segment data byte) sits where the image
-  length reaches a multiple of 16; a mismatch is ``CorruptImageError``, as is a
-  wrong appended SHA-256 digest (ESP32 family, ``append_digest`` = 1).
-- Arduino ESP8266 ``.bin`` files hold the eboot loader image, padding to 4 KiB
-  and the sketch image. Header fields (segments, flash mode/size) come from the
-  first image, which is what the board's Updater checks. The sketch image is
-  walked for truncation but its checksum is not checked: the core's elf2bin
-  writes a CRC into the sketch after computing that checksum.
-- Bytes after the image (signature blocks, padding) are allowed.
-- Filesystem images have no header. A buffer not starting with 0xE9 is accepted
-  only with ``expect=ImageKind.FILESYSTEM``; with that expectation a buffer that
-  does parse as a complete app image is still reported as an APP, so the fit
-  check can refuse it as the wrong target.
+1. A merged factory image or a partition table (``layouts``) is refused for
+   either target: it is for a serial flasher.
+2. Filesystem target (``expect=ImageKind.FILESYSTEM``, see ``filesystem``):
+   LittleFS, or SPIFFS by exclusion. A complete app image is still reported
+   as an APP, so the fit check refuses it as the wrong target.
+3. App target: a gzip file (``gzipped``) is inflated with a bound and its
+   inner image inspected; only ESP8266 images may be compressed. Otherwise
+   the file must be an app image (``segments``): ESP8266 or ESP32 family is
+   told apart by the entry point (only ESP8266 code starts in its IRAM at
+   0x4010_0000..0x4011_0000), then ``esp8266`` or ``esp32`` checks the rest.
+4. Bytes after the image (signature blocks, padding) are allowed.
 
 Version rules (``FirmwareImage.version_with``): the app descriptor's version
-when it names this build (not an Arduino core default, see ``descriptor``),
-else the version the user gave, else ``short_hash``: the first 8 hex digits of
-the image's SHA-256 (SHA-256 rather than MD5 so it matches the digest shown
-elsewhere and is not confused with the OTA protocol's MD5).
+when it names this build (not a framework's release, see ``descriptor``),
+else the version the user gave, else ``short_hash``: the first 8 hex digits of the image's SHA-256 (SHA-256 rather
+than MD5 so it matches the digest shown elsewhere and is not confused with the
+OTA protocol's MD5).
 """
 
 from __future__ import annotations
 
 from collections.abc import Buffer
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import hashlib
 import mmap
 from os import PathLike
-import struct
 from typing import Final
 
-from .chips import IMAGE_CHIP_IDS, ChipFamily, flash_size_bytes
-from .descriptor import APP_DESC_SIZE, AppDescriptor, has_descriptor, parse_descriptor
+from .chips import ChipFamily
+from .descriptor import AppDescriptor
 from .errors import (
+    CompressedFilesystemError,
     CompressedImageError,
-    CorruptImageError,
-    DescriptorError,
     EmptyImageError,
+    FactoryImageError,
     FirmwareError,
+    NotAFilesystemError,
+    NotAnAppError,
     NotAnEspImageError,
+    PartitionTableError,
     TruncatedImageError,
 )
-from .kinds import FLASH_MODES, FilesystemFormat, FlashMode, ImageKind
+from .esp32 import parse_esp32
+from .esp8266 import is_esp8266_entry, parse_esp8266
+from .filesystem import check_littlefs_size, check_not_blank_or_text, filesystem_format
+from .gzipped import inflate, is_gzip
+from .kinds import FilesystemFormat, FlashMode, ImageKind
+from .layouts import is_factory_image, is_partition_table
+from .segments import HEADER, IMAGE_MAGIC, check_segment_count, xor_bytes
 
-IMAGE_MAGIC: Final = 0xE9
-CHECKSUM_SEED: Final = 0xEF
-MAX_SEGMENTS: Final = 16  # esptool refuses more; so does the ROM loader
-SHA256_LEN: Final = 32
-ESP8266_IRAM_START: Final = 0x4010_0000
-ESP8266_IRAM_END: Final = 0x4011_0000
-ESP8266_SKETCH_OFFSET: Final = 0x1000  # elf2bin pads eboot to 4 KiB
-GZIP_MAGIC: Final = b"\x1f\x8b"
-LITTLEFS_MAGIC: Final = b"littlefs"
-LITTLEFS_MAGIC_OFFSET: Final = 8
+__all__ = ["FirmwareImage", "inspect_file", "inspect_image", "xor_bytes"]
+
 SHORT_HASH_LENGTH: Final = 8
 HASH_CHUNK: Final = 1024 * 1024
-# Small enough that the checksum never holds more than a few of these in memory.
-XOR_CHUNK: Final = 64 * 1024
-
-_HEADER = struct.Struct("<BBBBI")
-_EXTENDED_HEADER = struct.Struct("<BBBBHBHH4sB")
-_SEGMENT_HEADER = struct.Struct("<II")
-_ESP32_HEADER_LEN: Final = _HEADER.size + _EXTENDED_HEADER.size
-_ESP32_DESCRIPTOR_OFFSET: Final = _ESP32_HEADER_LEN + _SEGMENT_HEADER.size
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +86,9 @@ class FirmwareImage:
     descriptor: AppDescriptor | None
     sha256_appended: bool = False
     filesystem: FilesystemFormat | None = None
+    compressed: bool = False
+    """A gzip file: size and hashes are the compressed bytes (what is sent),
+    the other facts the inflated image's."""
 
     @property
     def short_hash(self) -> str:
@@ -133,6 +119,7 @@ class _App:
     flash_size: int | None
     descriptor: AppDescriptor | None
     sha256_appended: bool
+    compressed: bool = False
 
 
 def inspect_image(data: Buffer, *, expect: ImageKind | None = None) -> FirmwareImage:
@@ -144,7 +131,7 @@ def inspect_image(data: Buffer, *, expect: ImageKind | None = None) -> FirmwareI
             raise EmptyImageError
         md5, sha256 = _hashes(view)
         app = _classify(view, expect)
-        if app is None:
+        if isinstance(app, FilesystemFormat):
             return FirmwareImage(
                 kind=ImageKind.FILESYSTEM,
                 chip=None,
@@ -155,7 +142,7 @@ def inspect_image(data: Buffer, *, expect: ImageKind | None = None) -> FirmwareI
                 flash_mode=None,
                 flash_size=None,
                 descriptor=None,
-                filesystem=_filesystem_format(view),
+                filesystem=app,
             )
         return FirmwareImage(
             kind=ImageKind.APP,
@@ -168,6 +155,7 @@ def inspect_image(data: Buffer, *, expect: ImageKind | None = None) -> FirmwareI
             flash_size=app.flash_size,
             descriptor=app.descriptor,
             sha256_appended=app.sha256_appended,
+            compressed=app.compressed,
         )
 
 
@@ -193,199 +181,89 @@ def _hashes(view: memoryview) -> tuple[str, str]:
     return md5.hexdigest(), sha256.hexdigest()
 
 
-def _classify(view: memoryview, expect: ImageKind | None) -> _App | None:
-    """Return the app facts, or None for a filesystem image."""
+def _classify(view: memoryview, expect: ImageKind | None) -> _App | FilesystemFormat:
+    """Return the app facts, or the format of a filesystem image."""
+    _refuse_flash_layouts(view)
     if expect is ImageKind.FILESYSTEM:
-        if _filesystem_format(view) is FilesystemFormat.LITTLEFS:
-            return None
-        if view[0] != IMAGE_MAGIC:
-            return None
+        return _classify_filesystem(view)
+    if is_gzip(view):
+        return _inflated_app(view)
+    return _parse_app(view)
+
+
+def _refuse_flash_layouts(view: memoryview) -> None:
+    """Refuse factory images and partition tables (for serial flashers)."""
+    if is_factory_image(view):
+        raise FactoryImageError
+    if is_partition_table(view):
+        raise PartitionTableError
+
+
+def _classify_filesystem(view: memoryview) -> _App | FilesystemFormat:
+    """Apply the filesystem target's rules (see ``filesystem``)."""
+    if is_gzip(view):
+        raise CompressedFilesystemError
+    if filesystem_format(view) is FilesystemFormat.LITTLEFS:
+        check_littlefs_size(view)
+        return FilesystemFormat.LITTLEFS
+    if view[0] == IMAGE_MAGIC:
         try:
             return _parse_app(view)
-        except FirmwareError:
-            # A filesystem may start with 0xE9 by chance: only a complete app
-            # image counts as an app here.
-            return None
-    if view[0] == IMAGE_MAGIC:
-        return _parse_app(view)
-    if view[: len(GZIP_MAGIC)].tobytes() == GZIP_MAGIC:
-        raise CompressedImageError
-    message = (
-        f"This is not an ESP8266/ESP32 app image: it starts with 0x{view[0]:02X}, "
-        f"not 0x{IMAGE_MAGIC:02X}. If it is a filesystem (LittleFS/SPIFFS) image, "
-        "choose the filesystem target."
-    )
-    raise NotAnEspImageError(message)
-
-
-def _filesystem_format(view: memoryview) -> FilesystemFormat:
-    """Recognise LittleFS by the name in its superblock; anything else is unknown."""
-    end = LITTLEFS_MAGIC_OFFSET + len(LITTLEFS_MAGIC)
-    if view[LITTLEFS_MAGIC_OFFSET:end].tobytes() == LITTLEFS_MAGIC:
-        return FilesystemFormat.LITTLEFS
+        except NotAnAppError:
+            raise
+        except FirmwareError as err:
+            message = (
+                "This is a damaged app image (it starts with 0xE9), not a "
+                f"filesystem image: {err}"
+            )
+            raise NotAFilesystemError(message) from err
+    check_not_blank_or_text(view)
     return FilesystemFormat.UNKNOWN
 
 
+def _inflated_app(view: memoryview) -> _App:
+    """Inspect the image inside a gzip file; only ESP8266 boards inflate one."""
+    inner = inflate(view)
+    with memoryview(inner) as inner_view:
+        _refuse_flash_layouts(inner_view)
+        if not inner_view or inner_view[0] != IMAGE_MAGIC:
+            message = "The gzip file does not hold an ESP app image."
+            raise NotAnEspImageError(message)
+        app = _parse_app(inner_view)
+    if app.chip is not ChipFamily.ESP8266:
+        raise CompressedImageError
+    return replace(app, compressed=True)
+
+
 def _parse_app(view: memoryview) -> _App:
-    """Parse an image starting with 0xE9."""
-    if len(view) < _HEADER.size:
-        raise TruncatedImageError("the image header", _HEADER.size, len(view))
-    _, segments, mode, size_freq, entry = _HEADER.unpack_from(view, 0)
-    _check_segment_count(segments)
-    if ESP8266_IRAM_START <= entry < ESP8266_IRAM_END:
-        return _parse_esp8266(view, segments, mode, size_freq)
-    return _parse_esp32(view, segments, mode, size_freq)
-
-
-def _check_segment_count(segments: int) -> None:
-    """Refuse a header announcing no segment or more than the ROM accepts."""
-    if not 1 <= segments <= MAX_SEGMENTS:
+    """Parse an app image; it must start with 0xE9."""
+    if view[0] != IMAGE_MAGIC:
         message = (
-            f"This is not an ESP app image: its header announces {segments} "
-            f"segments (an image has 1 to {MAX_SEGMENTS})."
+            f"This is not an ESP8266/ESP32 app image: it starts with "
+            f"0x{view[0]:02X}, not 0x{IMAGE_MAGIC:02X}. If it is a filesystem "
+            "(LittleFS/SPIFFS) image, choose the filesystem target."
         )
         raise NotAnEspImageError(message)
-
-
-def _parse_esp8266(view: memoryview, segments: int, mode: int, size_freq: int) -> _App:
-    """Parse an ESP8266 image, with the Arduino sketch image after eboot if any."""
-    end, checksum_ok, _ = _walk_segments(view, 0, _HEADER.size, segments)
-    if not checksum_ok:
-        message = "The image is corrupt: its checksum byte does not match its content."
-        raise CorruptImageError(message)
-    if end <= ESP8266_SKETCH_OFFSET < len(view) and (
-        view[ESP8266_SKETCH_OFFSET] == IMAGE_MAGIC
-    ):
-        start = ESP8266_SKETCH_OFFSET
-        if len(view) < start + _HEADER.size:
-            raise TruncatedImageError(
-                "the sketch image header", start + _HEADER.size, len(view)
-            )
-        sketch_segments = view[start + 1]
-        _check_segment_count(sketch_segments)
-        _walk_segments(view, start, _HEADER.size, sketch_segments)
+    if len(view) < HEADER.size:
+        raise TruncatedImageError("the image header", HEADER.size, len(view))
+    _, segments, _, _, entry = HEADER.unpack_from(view, 0)
+    check_segment_count(segments)
+    if is_esp8266_entry(entry):
+        esp8266 = parse_esp8266(view)
+        return _App(
+            chip=ChipFamily.ESP8266,
+            segments=esp8266.segments,
+            flash_mode=esp8266.flash_mode,
+            flash_size=esp8266.flash_size,
+            descriptor=None,
+            sha256_appended=False,
+        )
+    esp32 = parse_esp32(view)
     return _App(
-        chip=ChipFamily.ESP8266,
-        segments=segments,
-        flash_mode=FLASH_MODES.get(mode),
-        flash_size=flash_size_bytes(ChipFamily.ESP8266, size_freq),
-        descriptor=None,
-        sha256_appended=False,
+        chip=esp32.chip,
+        segments=esp32.segments,
+        flash_mode=esp32.flash_mode,
+        flash_size=esp32.flash_size,
+        descriptor=esp32.descriptor,
+        sha256_appended=esp32.sha256_appended,
     )
-
-
-def _parse_esp32(view: memoryview, segments: int, mode: int, size_freq: int) -> _App:
-    """Parse an ESP32-family image: extended header, segments, digest, descriptor."""
-    if len(view) < _ESP32_HEADER_LEN:
-        raise TruncatedImageError(
-            "the ESP32 extended header", _ESP32_HEADER_LEN, len(view)
-        )
-    fields = _EXTENDED_HEADER.unpack_from(view, _HEADER.size)
-    chip_id: int = fields[4]
-    append_digest: int = fields[-1]
-    if append_digest not in (0, 1):
-        message = (
-            "This is not an ESP app image: neither its entry point (ESP8266) "
-            "nor its extended header (ESP32 family) is valid."
-        )
-        raise NotAnEspImageError(message)
-    chip = IMAGE_CHIP_IDS.get(chip_id)
-    if chip is None:
-        message = (
-            f"The image names chip id {chip_id}, which esp_ota does not know "
-            "(not an ESP image, or a chip newer than this version of esp_ota)."
-        )
-        raise NotAnEspImageError(message)
-    end, checksum_ok, first_len = _walk_segments(view, 0, _ESP32_HEADER_LEN, segments)
-    if not checksum_ok:
-        message = "The image is corrupt: its checksum byte does not match its content."
-        raise CorruptImageError(message)
-    if append_digest:
-        _check_appended_digest(view, end)
-    return _App(
-        chip=chip,
-        segments=segments,
-        flash_mode=FLASH_MODES.get(mode),
-        flash_size=flash_size_bytes(chip, size_freq),
-        descriptor=_descriptor(view, first_len),
-        sha256_appended=bool(append_digest),
-    )
-
-
-def _check_appended_digest(view: memoryview, end: int) -> None:
-    """Compare the SHA-256 stored after the checksum with the image's."""
-    if len(view) < end + SHA256_LEN:
-        raise TruncatedImageError(
-            "the appended SHA-256 digest", end + SHA256_LEN, len(view)
-        )
-    if hashlib.sha256(view[:end]).digest() != view[end : end + SHA256_LEN]:
-        message = "The image is corrupt: its appended SHA-256 digest does not match."
-        raise CorruptImageError(message)
-
-
-def _descriptor(view: memoryview, first_len: int) -> AppDescriptor | None:
-    """Return the app descriptor at the start of the first segment, if any."""
-    if first_len < 4 or not has_descriptor(view, _ESP32_DESCRIPTOR_OFFSET):
-        return None
-    if first_len < APP_DESC_SIZE:
-        message = (
-            "The app descriptor is cut short: the first segment holds "
-            f"{first_len} bytes, the descriptor needs {APP_DESC_SIZE}."
-        )
-        raise DescriptorError(message)
-    return parse_descriptor(view, _ESP32_DESCRIPTOR_OFFSET)
-
-
-def _walk_segments(
-    view: memoryview, start: int, header_len: int, segments: int
-) -> tuple[int, bool, int]:
-    """Walk the segments of the image at ``start``.
-
-    Return the offset after the checksum byte, whether the checksum matches,
-    and the first segment's length.
-    """
-    size = len(view)
-    position = start + header_len
-    checksum = CHECKSUM_SEED
-    first_len = 0
-    for index in range(segments):
-        if position + _SEGMENT_HEADER.size > size:
-            raise TruncatedImageError(
-                f"the header of segment {index + 1}",
-                position + _SEGMENT_HEADER.size,
-                size,
-            )
-        _, length = _SEGMENT_HEADER.unpack_from(view, position)
-        data_start = position + _SEGMENT_HEADER.size
-        position = data_start + length
-        if position > size:
-            raise TruncatedImageError(f"segment {index + 1}", position, size)
-        checksum ^= xor_bytes(view[data_start:position])
-        if index == 0:
-            first_len = length
-    # The checksum is the last byte of a 16-byte block (esptool pads with zeros).
-    relative = position - start
-    checksum_at = position + 15 - relative % 16
-    if checksum_at >= size:
-        raise TruncatedImageError("the checksum byte", checksum_at + 1, size)
-    return checksum_at + 1, view[checksum_at] == checksum, first_len
-
-
-def xor_bytes(data: Buffer) -> int:
-    """Return the XOR of all bytes, folding big integers chunk by chunk."""
-    result = 0
-    with memoryview(data) as raw, raw.cast("B") as view:
-        for start in range(0, len(view), XOR_CHUNK):
-            result ^= _fold(view[start : start + XOR_CHUNK])
-    return result
-
-
-def _fold(chunk: memoryview) -> int:
-    """XOR the bytes of one chunk by halving an integer until one byte is left."""
-    width = len(chunk)
-    value = int.from_bytes(chunk, "little")
-    while width > 1:
-        half = (width + 1) // 2
-        value = (value & ((1 << (8 * half)) - 1)) ^ (value >> (8 * half))
-        width = half
-    return value
