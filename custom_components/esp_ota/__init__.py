@@ -22,6 +22,7 @@ from .pull_hub import DATA_PULL, PullHub
 from .pull_server import EspOtaPullView
 from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
+from .source_manager import DATA_SOURCES, SourceManager
 from .staging import DATA_STORE, board_key, get_store, ledger_key
 from .store import FirmwareStore
 
@@ -49,6 +50,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     pull = PullHub(hass)
     await pull.async_load()
     hass.data[DATA_PULL] = pull
+    sources = SourceManager(hass)
+    await sources.async_load()
+    hass.data[DATA_SOURCES] = sources
     # Always registered (views cannot be removed); it answers 404 while off.
     hass.http.register_view(EspOtaPullView(hass))
     async_setup_services(hass)
@@ -80,6 +84,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     inbox = FirmwareInbox(hass, entry)
     entry.async_on_unload(await inbox.async_start())
+    entry.async_on_unload(hass.data[DATA_SOURCES].async_start(entry))
     return True
 
 
@@ -104,6 +109,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> N
     await get_store(hass).async_remove_board(key)
     await hass.data[DATA_LEDGER].async_forget(key)
     hass.data[DATA_PULL].async_forget(entry)
+    await hass.data[DATA_SOURCES].async_forget(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bool:
