@@ -20,7 +20,7 @@ from homeassistant.core import (
     ServiceResponse,
     SupportsResponse,
 )
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import homeassistant.helpers.config_validation as cv
 
 from .compat import vol
@@ -76,13 +76,13 @@ def source_error(err: SourceError, config: SourceConfig) -> HomeAssistantError:
 def _entry(hass: HomeAssistant, entry_id: str) -> ConfigEntry:
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN:
-        raise HomeAssistantError(
+        raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="board_not_found",
             translation_placeholders={"entry_id": entry_id},
         )
     if entry.state is not ConfigEntryState.LOADED:
-        raise HomeAssistantError(
+        raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="board_not_loaded",
             translation_placeholders={"board": entry.title},

@@ -184,14 +184,16 @@ class SourceManager:
         release: Release | None = None,
     ) -> SourceState | None:
         """Save (None: remove) a board's source; check ``release`` if given."""
-        old = source_config(entry)
-        options = {k: v for k, v in entry.options.items() if k != OPTION_KEY}
-        if config is not None:
-            options[OPTION_KEY] = config.as_options()
-        self._hass.config_entries.async_update_entry(entry, options=options)
-        if config is None or old is None or old.url != config.url:
-            await self._async_forget_state(entry.entry_id)
-        self._schedule(entry)
+        # Not while a check runs: it would record a result for the old source.
+        async with self._locks.setdefault(entry.entry_id, asyncio.Lock()):
+            old = source_config(entry)
+            options = {k: v for k, v in entry.options.items() if k != OPTION_KEY}
+            if config is not None:
+                options[OPTION_KEY] = config.as_options()
+            self._hass.config_entries.async_update_entry(entry, options=options)
+            if config is None or old is None or old.url != config.url:
+                await self._async_forget_state(entry.entry_id)
+            self._schedule(entry)
         self._notify(entry.entry_id)
         if config is None or release is None:
             return None

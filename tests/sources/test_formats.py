@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -250,3 +251,29 @@ async def test_actions_refuse_an_unknown_board(hass: HomeAssistant) -> None:
         await check_sources(hass, config_entry_id="nope")
 
     assert caught.value.translation_key == "board_not_found"
+
+
+async def test_a_manifest_larger_than_the_limit_is_not_read(
+    hass: HomeAssistant, init_integration: MockConfigEntry, source_server: SourceServer
+) -> None:
+    url = source_server.put("/m.json", {"version": "1.0.0", "url": "a" * 200})
+
+    with (
+        patch("custom_components.esp_ota.source_fetch.MAX_MANIFEST_SIZE", 100),
+        pytest.raises(HomeAssistantError) as caught,
+    ):
+        await set_source(hass, init_integration, url)
+
+    assert caught.value.translation_key == "source_bad_manifest"
+    assert "larger than 100 bytes" in caught.value.translation_placeholders["detail"]
+
+
+async def test_actions_refuse_a_board_that_is_not_loaded(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    await hass.config_entries.async_unload(init_integration.entry_id)
+
+    with pytest.raises(ServiceValidationError) as caught:
+        await set_source(hass, init_integration, "http://127.0.0.1/m.json")
+
+    assert caught.value.translation_key == "board_not_loaded"
