@@ -15,6 +15,7 @@ import sys
 from typing import TextIO
 
 from .boards import DEFAULT_FLASH_SPEED, PUSH_BOARDS
+from .haconfig import DEMO_SOURCE_VERSION
 from .hass_api import HassApiError
 from .netns import NotInPrivateNetworkError
 from .relay import tcp_to_unix
@@ -74,6 +75,8 @@ async def _run(args: argparse.Namespace) -> None:
             _say(f"{READY}: open {url} and log in as {USERNAME} / {PASSWORD}")
             for spec in PUSH_BOARDS:
                 state = "added" if spec.auto_add else "discovered: add it in the UI"
+                if spec.firmware_source:
+                    state += f"; its firmware source offers {DEMO_SOURCE_VERSION}"
                 _say(
                     f"  {spec.hostname} ({spec.core}, version {spec.version}): {state}"
                 )

@@ -1,6 +1,7 @@
 """The demo's emulated boards, each announced over real mDNS.
 
-Three boards: an ESP8266 with an OTA password (added by the demo itself), an
+Three boards: an ESP8266 with an OTA password (added by the demo itself, with
+a firmware source that offers a newer version), an
 ESP32 without one (left "Discovered" for the person, or the e2e test, to add
 in the UI) and a pull-mode ESP32 that checks in at esp_ota's pull server
 (added by the demo once it checked in, as a person would from the "new board
@@ -24,6 +25,8 @@ class BoardSpec:
     password: str | None = None
     auto_add: bool = False
     """The demo adds it itself; otherwise it stays "Discovered"."""
+    firmware_source: bool = False
+    """The demo gives it a firmware source with a newer version (auto_add only)."""
 
 
 ESP8266_BOARD: Final = BoardSpec(
@@ -32,6 +35,7 @@ ESP8266_BOARD: Final = BoardSpec(
     version="1.0.0",
     password="demo-ota",  # noqa: S106 - the emulated board's published demo password
     auto_add=True,
+    firmware_source=True,
 )
 ESP32_BOARD: Final = BoardSpec(core="esp32", hostname="esp32-garden", version="1.0.0")
 PUSH_BOARDS: Final = (ESP8266_BOARD, ESP32_BOARD)

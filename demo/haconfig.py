@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Final
 
-from tools.esp_images import build_esp32_app
+from tools.esp_images import build_esp32_app, build_esp8266_app
 
 REPO: Final = Path(__file__).resolve().parent.parent
 INTEGRATION: Final = REPO / "custom_components" / "esp_ota"
@@ -50,6 +51,15 @@ DEMO_RELEASE_NOTES: Final = """\
 """
 
 
+# The firmware source of the ESP8266 board: Home Assistant serves
+# <config>/www at /local/, so the demo needs no web server of its own.
+DEMO_SOURCE_VERSION: Final = "1.1.0"
+DEMO_SOURCE_FOLDER: Final = "esp_ota_demo"
+DEMO_SOURCE_SUMMARY: Final = (
+    "Workshop controller 1.1.0: the dust fan runs on after the saw stops."
+)
+
+
 # Onboarding steps other than "user" are marked done before the first start:
 # finishing them through the API would set up the integrations onboarding
 # offers (weather, radio, text-to-speech), which need the internet.
@@ -79,7 +89,8 @@ def dashboard(hostnames: list[str]) -> dict[str, Any]:
                             "within seconds. Then open its update below and press "
                             "**Install**. The `esp-…` board pulls its updates: "
                             "press **Install** on its card and it takes 2.0.0 "
-                            "at its next check-in."
+                            "at its next check-in. The ESP8266 has a firmware "
+                            "source: its update to 1.1.0 appeared by itself."
                         ),
                     },
                     {
@@ -141,3 +152,37 @@ def place_demo_firmware(config_dir: Path, hostname: str) -> Path:
     )
     image.with_suffix(".md").write_text(DEMO_RELEASE_NOTES, "utf-8")
     return image
+
+
+def place_demo_source(config_dir: Path, hostname: str) -> str:
+    """Publish a newer ESP8266 build with a manifest; return the manifest's path.
+
+    The manifest is an ESP Web Tools manifest whose build also has ESPHome's
+    ``ota`` block (esphome/esphome ``components/http_request/update``), the
+    form a real project publishes; its paths are relative to it. Written
+    before Home Assistant starts, which serves ``www`` only if it exists then.
+    """
+    folder = config_dir / "www" / DEMO_SOURCE_FOLDER / hostname
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{hostname}-{DEMO_SOURCE_VERSION}.bin"
+    image = build_esp8266_app(size=DEMO_FIRMWARE_SIZE, seed=110)
+    (folder / name).write_bytes(image)
+    (folder / "CHANGELOG.txt").write_text(f"{DEMO_SOURCE_SUMMARY}\n", "utf-8")
+    manifest = {
+        "name": "Workshop controller",
+        "version": DEMO_SOURCE_VERSION,
+        "builds": [
+            {
+                "chipFamily": "ESP8266",
+                "parts": [{"path": name, "offset": 0}],
+                "ota": {
+                    "path": name,
+                    "md5": hashlib.md5(image, usedforsecurity=False).hexdigest(),
+                    "summary": DEMO_SOURCE_SUMMARY,
+                    "release_url": "CHANGELOG.txt",
+                },
+            }
+        ],
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
+    return f"/local/{DEMO_SOURCE_FOLDER}/{hostname}/manifest.json"

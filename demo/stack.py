@@ -31,7 +31,7 @@ from .boards import (
     emulator_command,
     pull_board_command,
 )
-from .haconfig import REPO, place_demo_firmware, write_config
+from .haconfig import REPO, place_demo_firmware, place_demo_source, write_config
 from .hass_api import HassApi
 from .netns import assert_private_network
 from .relay import unix_to_tcp
@@ -101,6 +101,11 @@ class DemoStack:
         for spec in self.boards:
             if not spec.auto_add:
                 place_demo_firmware(self.config_dir, spec.hostname)
+        sources = {
+            spec.hostname: place_demo_source(self.config_dir, spec.hostname)
+            for spec in self.boards
+            if spec.auto_add and spec.firmware_source
+        }
         await self._spawn(
             "home-assistant",
             [
@@ -121,7 +126,7 @@ class DemoStack:
             await api.onboard(name="Demo", username=USERNAME, password=PASSWORD)
             async with asyncio.timeout(DISCOVERY_TIMEOUT):
                 entries = [
-                    await self._add_push_board(api, spec)
+                    await self._add_push_board(api, spec, sources.get(spec.hostname))
                     for spec in self.boards
                     if spec.auto_add
                 ]
@@ -133,13 +138,22 @@ class DemoStack:
         if self.relay_socket is not None:
             self._relay = await unix_to_tcp(self.relay_socket, "127.0.0.1", self.port)
 
-    async def _add_push_board(self, api: HassApi, spec: BoardSpec) -> str:
-        """Add the discovered ``spec`` as a person would; return its entry id."""
+    async def _add_push_board(
+        self, api: HassApi, spec: BoardSpec, source: str | None
+    ) -> str:
+        """Add the discovered ``spec`` as a person would; return its entry id.
+
+        ``source`` (a path on Home Assistant) becomes the board's firmware
+        source, as a CI pipeline would set it with the action.
+        """
         flow_id = await self._watch(api.wait_for_discovery(DOMAIN, spec.hostname))
         answers: list[dict[str, str]] = [{}]
         if spec.password:
             answers.append({"password": spec.password})
-        return await api.finish_flow(flow_id, answers)
+        entry_id = await api.finish_flow(flow_id, answers)
+        if source is not None:
+            await api.set_firmware_source(entry_id, f"{self.url}{source}")
+        return entry_id
 
     async def _start_pull_board(
         self, api: HassApi, spec: PullBoardSpec, entry_id: str

@@ -41,6 +41,7 @@ def _files(*paths: Path) -> list[Path]:
         INTEGRATION / "firmware",
         INTEGRATION / "webupdate",
         INTEGRATION / "pull" / "protocol.py",
+        INTEGRATION / "sources",
     ),
     ids=lambda path: str(path.relative_to(ROOT)),
 )
@@ -63,3 +64,19 @@ def test_the_emulator_and_image_builders_do_not_import_the_integration(
         for name in _imports(path)
         if name.split(".")[0] in {"custom_components", "homeassistant"}
     }
+
+
+@pytest.mark.parametrize(
+    "path",
+    _files(INTEGRATION / "sources"),
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_the_manifest_code_imports_nothing_from_the_integration(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    outside = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and (node.level > 1 or (node.module or "").startswith("custom_components"))
+    ]
+    assert not outside

@@ -27,6 +27,7 @@ from .pull.hub import DATA_PULL, PullHub
 from .pull.server import EspOtaPullView
 from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
+from .source_manager import DATA_SOURCES, SourceManager
 from .staging import DATA_STORE, board_key, get_store, ledger_key
 from .store import FirmwareStore
 
@@ -54,6 +55,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     pull = PullHub(hass)
     await pull.async_load()
     hass.data[DATA_PULL] = pull
+    sources = SourceManager(hass)
+    await sources.async_load()
+    hass.data[DATA_SOURCES] = sources
     # Always registered (views cannot be removed); it answers 404 while off.
     hass.http.register_view(EspOtaPullView(hass))
     async_register_pull_services(hass)
@@ -86,6 +90,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     inbox = FirmwareInbox(hass, entry)
     entry.async_on_unload(await inbox.async_start())
+    entry.async_on_unload(hass.data[DATA_SOURCES].async_start(entry))
     return True
 
 
@@ -110,6 +115,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> N
     await get_store(hass).async_remove_board(key)
     await hass.data[DATA_LEDGER].async_forget(key)
     hass.data[DATA_PULL].async_forget(entry)
+    await hass.data[DATA_SOURCES].async_forget(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bool:

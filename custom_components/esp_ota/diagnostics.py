@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 
 from .board import EspOtaConfigEntry
 from .ledger import DATA_LEDGER
+from .source_manager import DATA_SOURCES, source_config
 from .staging import board_key, get_store
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME}
@@ -70,4 +71,18 @@ async def async_get_config_entry_diagnostics(
         "installed": asdict(installed)
         if (installed := ledger.installed(key))
         else None,
+        "firmware_source": _source(hass, entry),
+    }
+
+
+def _source(hass: HomeAssistant, entry: EspOtaConfigEntry) -> dict[str, Any] | None:
+    """Return the board's firmware source and its last check, without credentials."""
+    if (config := source_config(entry)) is None:
+        return None
+    state = hass.data[DATA_SOURCES].state(entry.entry_id)
+    return {
+        "url": config.safe_url,
+        "interval_minutes": config.interval,
+        "credentials": config.credentials,
+        "last_check": asdict(state) if state else None,
     }

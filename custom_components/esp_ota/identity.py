@@ -4,7 +4,7 @@ Rules:
 - A board's identity is its mDNS host name (``CONF_HOSTNAME``, lowercase,
   without ``.local``): the entry's unique id, its device identifier and the
   prefix of its entities' unique ids. Pull boards, which report their MAC, use
-  the MAC instead (config_flow_pull.py). ArduinoOTA's TXT record carries no MAC.
+  the MAC instead (pull/config_flow.py). ArduinoOTA's TXT record carries no MAC.
 - A board added by hand with an IP address has that address as identity until
   it announces itself; then its entry takes the host name, and set-up moves the
   device and the entities' unique ids over (entity ids and history stay).

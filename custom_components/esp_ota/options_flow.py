@@ -30,6 +30,9 @@ from .compat import vol
 from .firmware import ImageKind
 from .pull.settings import async_apply_pull_settings, pull_placeholders, pull_schema
 from .settings import DATA_SETTINGS, MAX_PARALLEL_UPLOADS
+from .source_manager import DATA_SOURCES, source_config
+from .source_options import config_from_form, source_schema
+from .sources.manifest import SourceError
 from .staging import StagingError, async_stage_for_entry, staging_error
 from .store import MAX_IMAGE_SIZE, ImageTooLargeError, StagedFirmware
 
@@ -60,7 +63,7 @@ class EspOtaOptionsFlow(OptionsFlow):
         """Offer what can be done here."""
         return self.async_show_menu(
             step_id="init",
-            menu_options=["upload", "settings"],
+            menu_options=["upload", "source", "settings"],
             description_placeholders={"board": self.config_entry.title},
         )
 
@@ -92,6 +95,41 @@ class EspOtaOptionsFlow(OptionsFlow):
             step_id="settings",
             data_schema=schema,
             description_placeholders=pull_placeholders(self.hass, settings),
+        )
+
+    async def async_step_source(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set, change or remove the board's firmware source (one GET checks it)."""
+        entry = self.config_entry
+        manager = self.hass.data[DATA_SOURCES]
+        current = source_config(entry)
+        errors: dict[str, str] = {}
+        placeholders = {"board": entry.title, "detail": ""}
+        if user_input is not None:
+            try:
+                config = config_from_form(user_input, current)
+                release = (
+                    await manager.async_validate(entry, config) if config else None
+                )
+            except vol.Invalid:
+                errors["base"] = "source_invalid_url"
+            except SourceError as err:
+                errors["base"] = f"source_{err.key}"
+                placeholders["detail"] = config.redact(str(err)) if config else ""
+            else:
+                await manager.async_set(entry, config)
+                if release is not None:
+                    # The download and staging go on after the form closes.
+                    entry.async_create_task(
+                        self.hass, manager.async_check(entry, release)
+                    )
+                return self.async_create_entry(data=dict(entry.options))
+        return self.async_show_form(
+            step_id="source",
+            data_schema=source_schema(current),
+            errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_upload(

@@ -1,4 +1,4 @@
-"""Diagnostic sensors of a pull board: what it reported at its last check-in."""
+"""Diagnostic sensors: a pull board's last check-in; every board's firmware source."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from .const import is_pull_entry
 from .entity import EspOtaEntity
 from .pull.hub import DATA_PULL
 from .pull.record import CheckInRecord
+from .source_sensor import SOURCE_SENSORS, EspOtaSourceSensor
 
 # State comes from check-ins the boards push; nothing is polled.
 PARALLEL_UPDATES = 0
@@ -89,7 +90,10 @@ async def async_setup_entry(
     entry: EspOtaConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the check-in sensors of a pull board (push boards have none)."""
+    """Add the source sensors, and the check-in sensors of a pull board."""
+    async_add_entities(
+        EspOtaSourceSensor(entry, description) for description in SOURCE_SENSORS
+    )
     if not is_pull_entry(entry):
         return
     async_add_entities(EspOtaPullSensor(entry, description) for description in SENSORS)

@@ -20,6 +20,7 @@ from .confirm import async_confirm
 from .const import DOMAIN
 from .firmware import ImageKind
 from .redact import redact_url, url_filename
+from .source_actions import async_setup_source_services
 from .staging import async_download, async_stage_for_entry
 
 SERVICE_STAGE_FIRMWARE: Final = "stage_firmware"
@@ -161,3 +162,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=CONFIRM_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+    async_setup_source_services(hass)

@@ -7,6 +7,7 @@ every refusal reaches the person as the same translated message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -83,6 +84,7 @@ async def async_stage_for_entry(
     release_notes: str | None = None,
     origin: str,
     filename: str | None = None,
+    release_url: str | None = None,
 ) -> StagedFirmware:
     """Validate an image against the board of an entry and stage it."""
     request = StageRequest(
@@ -92,6 +94,7 @@ async def async_stage_for_entry(
         release_notes=(release_notes or "").strip() or None,
         source=origin,
         filename=filename,
+        release_url=release_url,
         board_family=family_for_board(entry.data.get(CONF_BOARD)),
         free_space=None,
     )
@@ -137,13 +140,23 @@ def staging_error(err: Exception) -> StagingError:
     )
 
 
-async def async_download(hass: HomeAssistant, url: str) -> bytes:
-    """Download an image with HA's shared session, refusing anything too big."""
+async def async_download(
+    hass: HomeAssistant,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    shown_url: str | None = None,
+) -> bytes:
+    """Download an image with HA's shared session, refusing anything too big.
+
+    ``shown_url`` replaces ``url`` in messages when the URL may carry a secret.
+    """
     session = async_get_clientsession(hass)
-    placeholders: dict[str, Any] = {"url": redact_url(url)}
+    url_text = shown_url or redact_url(url)
+    placeholders: dict[str, Any] = {"url": url_text}
     try:
         async with session.get(
-            url, timeout=aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
+            url, headers=headers, timeout=aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
         ) as response:
             if response.status != 200:
                 raise StagingError(
@@ -156,12 +169,12 @@ async def async_download(hass: HomeAssistant, url: str) -> bytes:
                 )
             declared = response.headers.get(hdrs.CONTENT_LENGTH, "")
             if declared.isdigit() and int(declared) > MAX_IMAGE_SIZE:
-                raise _too_big(url)
+                raise _too_big(url_text)
             data = bytearray()
             async for chunk in response.content.iter_chunked(_DOWNLOAD_CHUNK):
                 data += chunk
                 if len(data) > MAX_IMAGE_SIZE:
-                    raise _too_big(url)
+                    raise _too_big(url_text)
             return bytes(data)
     except TimeoutError as err:
         raise StagingError(

@@ -67,6 +67,7 @@ class StagedFirmware:
     source: str
     filename: str | None
     staged_at: str
+    release_url: str | None = None
 
     @property
     def short_hash(self) -> str:
@@ -96,6 +97,7 @@ class StagedFirmware:
             source=data["source"],
             filename=data.get("filename"),
             staged_at=data["staged_at"],
+            release_url=data.get("release_url"),
         )
 
 
@@ -109,6 +111,7 @@ class StageRequest:
     release_notes: str | None = None
     source: str
     filename: str | None = None
+    release_url: str | None = None
     board_family: ChipFamily | None = None
     free_space: int | None = None
 
@@ -357,6 +360,7 @@ def _staged_from(image: FirmwareImage, request: StageRequest) -> StagedFirmware:
         source=request.source,
         filename=request.filename,
         staged_at=dt_util.utcnow().isoformat(),
+        release_url=request.release_url,
     )
 
 

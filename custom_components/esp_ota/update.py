@@ -161,6 +161,12 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         return staged[0].project if staged else None
 
     @property
+    def release_url(self) -> str | None:
+        """Where the newest staged firmware's release is described (from its source)."""
+        staged = self._staged
+        return staged[0].release_url if staged else None
+
+    @property
     def release_summary(self) -> str | None:
         """The first lines of the staged firmware's release notes."""
         staged = self._staged

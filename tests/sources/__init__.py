@@ -1,0 +1,1 @@
+"""Tests of firmware sources: manifests, versions, checks, actions, options."""
