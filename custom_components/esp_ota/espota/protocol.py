@@ -203,9 +203,9 @@ class AckParser:
         limit = self.total if receivable is None else min(receivable, self.total)
         if digits or self.pending:
             self.pending += digits
-            self._split(limit, keep=0 if rest else 2)
+            self._split(limit, keep=0 if rest else 2, glued=len(digits) > _SHORT_RUN)
         if rest:
-            self._split(self.total, keep=0)
+            self._split(self.total, keep=0, glued=False)
             self.text = rest
         return self.acked
 
@@ -217,7 +217,19 @@ class AckParser:
             and digits == str(self.last_count)
         )
 
-    def _split(self, limit: int, keep: int) -> None:
+    def _best_split(self, bound: int, remaining: int, cap: int | None) -> list[int]:
+        """Split the pending run afresh or continue the known split; pick one."""
+        candidates = [split_counts(self.pending, bound, remaining, cap)]
+        known = "".join(str(part) for part in self.parts)
+        if self.parts and len(self.pending) > len(known):
+            done = sum(self.parts)
+            tail = split_counts(
+                self.pending[len(known) :], bound - done, remaining - done, cap
+            )
+            candidates.append(self.parts + tail if tail else [])
+        return max(candidates, key=lambda c: (sum(c) == remaining, sum(c)))
+
+    def _split(self, limit: int, keep: int, *, glued: bool) -> None:
         """Re-split the pending run; commit it when long, or all when ``keep`` is 0.
 
         Two readings compete: the whole run split afresh (a count may have
@@ -229,15 +241,12 @@ class AckParser:
             return
         remaining = self.total - self.committed
         bound = max(0, min(limit - self.committed, remaining))
-        candidates = [split_counts(self.pending, bound, remaining)]
-        known = "".join(str(part) for part in self.parts)
-        if self.parts and len(self.pending) > len(known):
-            done = sum(self.parts)
-            tail = split_counts(
-                self.pending[len(known) :], bound - done, remaining - done
-            )
-            candidates.append(self.parts + tail if tail else [])
-        parts = max(candidates, key=lambda c: (sum(c) == remaining, sum(c)))
+        parts = self._best_split(bound, remaining, None)
+        if glued and sum(parts) != remaining:
+            # Many glued counts come from an ESP32, whose every count is at
+            # most one 1460-byte read; fewest counts under a loose bound would
+            # merge them into big wrong ones.
+            parts = self._best_split(bound, remaining, ESP32_MAX_READ) or parts
         if not parts:
             return  # not parseable yet: wait for more bytes to be receivable
         self.parts = parts
@@ -250,6 +259,11 @@ class AckParser:
         self.parts = kept
 
 
+# Two 4-digit counts: a longer run in one read is read as ESP32 counts first.
+_SHORT_RUN = 8
+# arduino-esp32 ArduinoOTA.cpp reads into ``static uint8_t buf[1460]``: no
+# ESP32 count is larger.
+ESP32_MAX_READ = 1460
 # arduino-esp32 re-sends its count after _ota_timeout (1000 ms) without data;
 # a little less, so a late timer on our side still recognises it.
 REPEAT_SILENCE = 0.9
@@ -258,10 +272,13 @@ REPEAT_SILENCE = 0.9
 _SPLIT_SLACK = 3
 
 
-def split_counts(digits: str, bound: int, remaining: int) -> list[int]:
+def split_counts(
+    digits: str, bound: int, remaining: int, cap: int | None = None
+) -> list[int]:
     """Split glued decimal counts; return ``[]`` when no valid split exists.
 
-    Counts have no leading zero, are >= 1, and sum to at most ``bound``.
+    Counts have no leading zero, are >= 1 (and <= ``cap``), and sum to at most
+    ``bound``.
     Preference: fewest counts, then a sum equal to ``remaining``, then the
     smallest largest count. Dynamic programming over (position, counts),
     keeping only the few smallest counts per position.
@@ -269,7 +286,8 @@ def split_counts(digits: str, bound: int, remaining: int) -> list[int]:
     n = len(digits)
     if bound <= 0 or not digits:
         return []
-    width = len(str(bound))
+    largest_count = bound if cap is None else min(bound, cap)
+    width = len(str(largest_count))
     # table[pos][k] = (largest count, previous position) of the best split of
     # digits[:pos] into k counts.
     table: list[dict[int, tuple[int, int]]] = [{} for _ in range(n + 1)]
@@ -281,7 +299,7 @@ def split_counts(digits: str, bound: int, remaining: int) -> list[int]:
         states = [(k, v) for k, v in table[pos].items() if k <= fewest + _SPLIT_SLACK]
         for end in range(pos + 1, min(n, pos + width) + 1):
             value = int(digits[pos:end])
-            if value > bound:
+            if value > largest_count:
                 break
             for k, (largest, _) in states:
                 candidate = (max(largest, value), pos)
