@@ -25,7 +25,8 @@ except ImportError:  # pragma: no cover - not on Linux
     fcntl = None  # type: ignore[assignment]
     termios = None  # type: ignore[assignment]
 
-type ProgressCallback = Callable[[int, int], None]
+# A plain alias, not a ``type`` statement: the folder also runs on Python 3.11.
+ProgressCallback = Callable[[int, int], None]
 
 # Poll TCP this often: at 10 Hz a person sees the bar move smoothly, and an
 # ioctl per poll costs microseconds.
