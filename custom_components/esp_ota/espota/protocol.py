@@ -147,21 +147,18 @@ class AckParser:
 
     Boards print each count with no separator, so several can arrive glued
     (``"14601460"``) and one can arrive split over two reads (``"14"``,
-    ``"60"``). Digits stay pending until text follows or the run grows long;
-    every read re-splits the pending run into counts without leading zeros
+    ``"60"``). The last count stays pending, as the next read may continue it;
+    every read re-splits the pending run (that count and the new digits)
+    into counts without leading zeros
     whose sum fits what the board can have received (``receivable``); among
     those the split with the fewest counts wins, then one that exactly
-    completes the image, then the most even one. A long run commits all but
-    its last two counts. An ESP32 re-sends its last count after 1 s of silence
+    completes the image, then the most even one. An ESP32 re-sends its last count after 1 s of silence
     (arduino-esp32 ``ArduinoOTA.cpp``: ``if (written && tried++ < 3)
     client.printf("%lu", written)``): a lone repeat after such a silence is
     not new data. The first non-digit starts the board's final text (``OK``
     or an error), kept verbatim. Counts only drive progress; the final text
     decides success.
     """
-
-    _COMMIT_DIGITS = 48
-    """Pending digits beyond which all but the last two counts are committed."""
 
     def __init__(self, total: int) -> None:
         """Start with nothing confirmed for an image of ``total`` bytes."""
@@ -177,6 +174,11 @@ class AckParser:
     def acked(self) -> int:
         """Bytes the board confirmed writing."""
         return self.committed + sum(self.parts)
+
+    @property
+    def waiting(self) -> bool:
+        """Return whether pending digits await a larger ``receivable``."""
+        return len(self.pending) > sum(len(str(part)) for part in self.parts)
 
     @property
     def has_text(self) -> bool:
@@ -203,7 +205,7 @@ class AckParser:
         limit = self.total if receivable is None else min(receivable, self.total)
         if digits or self.pending:
             self.pending += digits
-            self._split(limit, keep=0 if rest else 2, glued=len(digits) > _SHORT_RUN)
+            self._split(limit, keep=0 if rest else 1, glued=len(digits) > _SHORT_RUN)
         if rest:
             self._split(self.total, keep=0, glued=False)
             self.text = rest
@@ -219,18 +221,25 @@ class AckParser:
 
     def _best_split(self, bound: int, remaining: int, cap: int | None) -> list[int]:
         """Split the pending run afresh or continue the known split; pick one."""
-        candidates = [split_counts(self.pending, bound, remaining, cap)]
+        candidates: list[list[int]] = []
         known = "".join(str(part) for part in self.parts)
         if self.parts and len(self.pending) > len(known):
             done = sum(self.parts)
             tail = split_counts(
                 self.pending[len(known) :], bound - done, remaining - done, cap
             )
-            candidates.append(self.parts + tail if tail else [])
+            separate = self.parts + tail if tail else []
+            largest = bound if cap is None else min(bound, cap)
+            if len(separate) == 2 and int(self.pending) > largest:  # noqa: PLR2004
+                # The usual case, one count after another: joined they are too
+                # big for one count, so no split has fewer than these two.
+                return separate
+            candidates.append(separate)
+        candidates.append(split_counts(self.pending, bound, remaining, cap))
         return max(candidates, key=lambda c: (sum(c) == remaining, sum(c)))
 
     def _split(self, limit: int, keep: int, *, glued: bool) -> None:
-        """Re-split the pending run; commit it when long, or all when ``keep`` is 0.
+        """Re-split the pending run; commit all but its last ``keep`` counts.
 
         Two readings compete: the whole run split afresh (a count may have
         been cut between reads) and the counts already found plus a split of
@@ -251,8 +260,6 @@ class AckParser:
             return  # not parseable yet: wait for more bytes to be receivable
         self.parts = parts
         self.last_count = parts[-1]
-        if keep and len(self.pending) <= self._COMMIT_DIGITS:
-            return
         kept = parts[-keep:] if keep else []
         self.committed += sum(parts[: len(parts) - len(kept)])
         self.pending = "".join(str(part) for part in kept)
@@ -288,6 +295,8 @@ def split_counts(
         return []
     largest_count = bound if cap is None else min(bound, cap)
     width = len(str(largest_count))
+    if digits[0] != "0" and n <= width and int(digits) <= largest_count:
+        return [int(digits)]  # one count: nothing splits into fewer
     # table[pos][k] = (largest count, previous position) of the best split of
     # digits[:pos] into k counts.
     table: list[dict[int, tuple[int, int]]] = [{} for _ in range(n + 1)]

@@ -168,9 +168,13 @@ class Session:
                 chunk = await self._read(stream, parser)
                 if not chunk:
                     break
-                self._measure(stream, parser)
                 before = parser.acked
                 parser.feed(chunk, self._at_most, stream.silent_for)
+                if parser.waiting:
+                    # Measuring costs a system call: only when the count
+                    # needs a fresher bound than the last poll's.
+                    self._measure(stream, parser)
+                    parser.feed(b"", self._at_most)
                 if parser.acked > before:
                     self._activity = time.monotonic()
                 self.progress.offer(max(parser.acked, self._surely))
