@@ -230,7 +230,7 @@ class AckParser:
             )
             separate = self.parts + tail if tail else []
             largest = bound if cap is None else min(bound, cap)
-            if len(separate) == 2 and int(self.pending) > largest:  # noqa: PLR2004
+            if len(separate) == 2 and int(self.pending) > largest:
                 # The usual case, one count after another: joined they are too
                 # big for one count, so no split has fewer than these two.
                 return separate
