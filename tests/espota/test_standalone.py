@@ -67,6 +67,7 @@ async def test_running_the_folder_uploads_with_espota_flags(
     )
     _, stderr = await process.communicate()
     text = stderr.decode()
+    await board.session_ended.wait()  # the board records after closing
 
     assert process.returncode == 0, text
     assert board.received_images == [image]

@@ -220,7 +220,12 @@ class BoardEmulator:
         task.add_done_callback(self._tasks.discard)
 
     async def _update(self, invitation: Invitation, reply_to: tuple[str, int]) -> None:
-        session = Session(self.config, invitation, self._stop)
+        session = Session(
+            self.config,
+            invitation,
+            self._stop,
+            lambda image: self._store(invitation, image),
+        )
         self._session = session
         outcome: Outcome | None = None
         try:
@@ -250,12 +255,17 @@ class BoardEmulator:
             self.busy.clear()
             self.session_ended.set()
 
-    def _flashed(self, invitation: Invitation, image: bytes) -> None:
+    def _store(self, invitation: Invitation, image: bytes) -> None:
+        """Record an image Update.end() accepted (the flash now holds it)."""
         if invitation.command == U_FLASH:
             self.received_images.append(image)
-            new_version = self._version_of(image)
         else:
             self.received_filesystems.append(image)
+
+    def _flashed(self, invitation: Invitation, image: bytes) -> None:
+        if invitation.command == U_FLASH:
+            new_version = self._version_of(image)
+        else:
             new_version = self.version
         self.flashed.set()
         self.state = "rebooting"

@@ -17,6 +17,7 @@ the upstream files and commits this follows):
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import socket
 
@@ -88,9 +89,17 @@ class Session:
     """Receive one image over TCP the way the configured core does."""
 
     def __init__(
-        self, config: BoardConfig, invitation: Invitation, stop: asyncio.Event
+        self,
+        config: BoardConfig,
+        invitation: Invitation,
+        stop: asyncio.Event,
+        on_accept: Callable[[bytes], None] | None = None,
     ) -> None:
-        """Prepare to receive ``invitation``'s image."""
+        """Prepare to receive ``invitation``'s image.
+
+        ``on_accept`` sees the image once Update.end() accepted it, before OK.
+        """
+        self.on_accept = on_accept
         self.config = config
         self.inv = invitation
         self.stop = stop
@@ -307,6 +316,8 @@ class Session:
         if code is not None:
             writer.send(error_text(core, code))
             return Outcome(ok=False, error="END")
+        if self.on_accept is not None:
+            self.on_accept(image)
         if core is Core.ESP8266 and self.config.end_sequence is EndSequence.MASTER:
             # f946290: client.flush(); delay(1000); client.print("OK"); ...
             await writer.drain()
