@@ -1,7 +1,8 @@
 """Settings that hold for the whole installation, not one board.
 
 Boards are config entries of their own, so settings shared by all of them (how
-many boards may be flashed at once) live here, in HA storage, and are edited
+many boards may be flashed at once, the TCP port boards connect back to, how
+often a broken transfer is retried) live here, in HA storage, and are edited
 from any board's options.
 
 Every field has a rule and a default (``FIELDS``): a saved value that breaks
@@ -24,6 +25,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
+from .espota import MAX_RETRIES
 from .storage_checks import CheckedStore, async_load_store
 
 _LOGGER = logging.getLogger(__name__)
@@ -36,6 +38,12 @@ DATA_SETTINGS: HassKey[Settings] = HassKey(f"{DOMAIN}_settings")
 DEFAULT_PARALLEL_UPLOADS: Final = 4
 MAX_PARALLEL_UPLOADS: Final = 32
 
+
+# 0: any free port, as espota.py does. A fixed port is for Home Assistant in a
+# Docker bridge network or behind a firewall, where it must be opened.
+DEFAULT_CONNECT_BACK_PORT: Final = 0
+# One retry rides out a Wi-Fi hiccup without hiding a board that keeps failing.
+DEFAULT_UPLOAD_RETRIES: Final = 1
 
 # 256 bits: the pull URL is the only secret an ESP board can send.
 PULL_TOKEN_BYTES: Final = 32
@@ -60,6 +68,12 @@ FIELDS: Final[dict[str, Field]] = {
     ),
     "pull_enabled": Field(False, lambda v: isinstance(v, bool)),
     "pull_token": Field("", lambda v: isinstance(v, str)),
+    "connect_back_port": Field(
+        DEFAULT_CONNECT_BACK_PORT, lambda v: _is_int(v) and 0 <= v <= 65535
+    ),
+    "upload_retries": Field(
+        DEFAULT_UPLOAD_RETRIES, lambda v: _is_int(v) and 0 <= v <= MAX_RETRIES
+    ),
 }
 
 
@@ -114,6 +128,8 @@ class Settings:
         self.fleet = FleetLimiter(DEFAULT_PARALLEL_UPLOADS)
         self.pull_enabled = False
         self.pull_token = ""
+        self.connect_back_port = DEFAULT_CONNECT_BACK_PORT
+        self.upload_retries = DEFAULT_UPLOAD_RETRIES
 
     async def async_load(self) -> None:
         """Load the saved settings; create the pull token the first time."""
@@ -122,6 +138,8 @@ class Settings:
             self.fleet.limit = data["parallel_uploads"]
             self.pull_enabled = data["pull_enabled"]
             self.pull_token = data["pull_token"]
+            self.connect_back_port = data["connect_back_port"]
+            self.upload_retries = data["upload_retries"]
         if not self.pull_token:
             # A token made while the file is unreadable stays in memory only.
             self.pull_token = secrets.token_urlsafe(PULL_TOKEN_BYTES)
@@ -140,6 +158,12 @@ class Settings:
         await self.fleet.async_set_limit(limit)
         await self._async_save()
 
+    async def async_set_uploads(self, *, connect_back_port: int, retries: int) -> None:
+        """Change and save the connect-back port (0: any) and the retries."""
+        self.connect_back_port = connect_back_port
+        self.upload_retries = retries
+        await self._async_save()
+
     async def async_set_pull(self, *, enabled: bool, rotate_token: bool) -> None:
         """Turn the pull server on or off; a rotated token voids the old URL."""
         self.pull_enabled = enabled
@@ -153,5 +177,7 @@ class Settings:
                 "parallel_uploads": self.fleet.limit,
                 "pull_enabled": self.pull_enabled,
                 "pull_token": self.pull_token,
+                "connect_back_port": self.connect_back_port,
+                "upload_retries": self.upload_retries,
             }
         )

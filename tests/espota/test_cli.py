@@ -62,6 +62,7 @@ async def test_cli_upload_succeeds_with_exit_code_0(
     ]
 
     code = await asyncio.to_thread(main, argv)
+    await board.session_ended.wait()  # the board records after closing
 
     assert code == 0
     assert board.received_images == [image]

@@ -73,6 +73,11 @@ class BoardEmulator:
         self._pending: Invitation | None = None
         self._reply_to: tuple[str, int] | None = None
         self._nonce = ""
+        self._session: Session | None = None
+
+    def bytes_received(self) -> int:
+        """Bytes of the current (or last) upload the board's TCP stack took in."""
+        return self._session.received() if self._session is not None else 0
 
     @property
     def port(self) -> int:
@@ -142,7 +147,7 @@ class BoardEmulator:
             return
         self._pending = Invitation(cmd, addr[0], port, size, md5)
         self._reply_to = addr
-        if self.config.password:
+        if self.config.password or self.config.password_hash:
             if self.config.auth_variant is AuthVariant.PBKDF2_SHA256:
                 self._nonce = hashlib.sha256(secrets.token_bytes(16)).hexdigest()
             else:
@@ -152,15 +157,22 @@ class BoardEmulator:
             return
         self._run_update()
 
+    def _stored_hash(self) -> str:
+        """Return the hash the board keeps (setPasswordHash() or setPassword())."""
+        if self.config.password_hash:
+            return self.config.password_hash
+        password = (self.config.password or "").encode()
+        if (
+            self.config.auth_variant is AuthVariant.MD5
+            or self.config.stored_hash is StoredHash.MD5
+        ):
+            return md5_hex(password)
+        return hashlib.sha256(password).hexdigest()
+
     def _expected_response(self, cnonce: str) -> str:
-        password = self.config.password or ""
+        passhash = self._stored_hash()
         if self.config.auth_variant is AuthVariant.MD5:
-            passhash = md5_hex(password.encode())
             return md5_hex(f"{passhash}:{self._nonce}:{cnonce}".encode())
-        if self.config.stored_hash is StoredHash.MD5:
-            passhash = md5_hex(password.encode())
-        else:
-            passhash = hashlib.sha256(password.encode()).hexdigest()
         salt = f"{self._nonce}:{cnonce}".encode()
         key = hashlib.pbkdf2_hmac("sha256", passhash.encode(), salt, PBKDF2_ROUNDS)
         return hashlib.sha256(
@@ -211,7 +223,14 @@ class BoardEmulator:
 
     async def _update(self, invitation: Invitation, reply_to: tuple[str, int]) -> None:
         self.received_all.clear()
-        session = Session(self.config, invitation, self._stop, self.received_all)
+        session = Session(
+            self.config,
+            invitation,
+            self._stop,
+            lambda image: self._store(invitation, image),
+            self.received_all,
+        )
+        self._session = session
         outcome: Outcome | None = None
         try:
             code = session.begin_error()
@@ -240,12 +259,17 @@ class BoardEmulator:
             self.busy.clear()
             self.session_ended.set()
 
-    def _flashed(self, invitation: Invitation, image: bytes) -> None:
+    def _store(self, invitation: Invitation, image: bytes) -> None:
+        """Record an image Update.end() accepted (the flash now holds it)."""
         if invitation.command == U_FLASH:
             self.received_images.append(image)
-            new_version = self._version_of(image)
         else:
             self.received_filesystems.append(image)
+
+    def _flashed(self, invitation: Invitation, image: bytes) -> None:
+        if invitation.command == U_FLASH:
+            new_version = self._version_of(image)
+        else:
             new_version = self.version
         self.flashed.set()
         self.state = "rebooting"
