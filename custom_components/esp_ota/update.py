@@ -19,7 +19,7 @@ from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
 from .entity import EspOtaEntity
 from .firmware import ImageKind
 from .install import Transport, async_install
-from .ledger import DATA_LEDGER
+from .ledger import DATA_LEDGER, Installed
 from .staging import board_key, get_store, ledger_key
 from .store import StagedFirmware
 from .transport_espota import EspotaTransport
@@ -131,12 +131,32 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         A sketch announces its own version only; a filesystem's is known from
         esp_ota's last install of one.
         """
-        if self._kind is ImageKind.APP and self.board.version is not None:
-            return self.board.version
         installed = self.hass.data[DATA_LEDGER].installed(
             ledger_key(self._entry, self._kind)
         )
+        announced = self.board.version
+        if self._kind is ImageKind.APP and announced is not None:
+            return self._version_of_hash(announced, installed) or announced
         return self._or_unknown(installed.version if installed else None)
+
+    def _version_of_hash(
+        self, announced: str, installed: Installed | None
+    ) -> str | None:
+        """Return the version of a known image whose MD5 or SHA-256 was announced.
+
+        A sketch that publishes ``ESP.getSketchMD5()`` (ESP8266 core,
+        cores/esp8266/Esp.cpp) announces a hash, not a version: when it is the
+        hash of an image esp_ota staged or installed for this board, that
+        image's version is the one a person recognises.
+        """
+        value = announced.strip().lower()
+        known: list[StagedFirmware | Installed] = [*self._staged]
+        if installed is not None:
+            known.append(installed)
+        for image in known:
+            if value in (image.md5, image.sha256):
+                return image.version
+        return None
 
     def _or_unknown(self, version: str | None) -> str | None:
         """Say "unknown" rather than nothing once there is something to install.
