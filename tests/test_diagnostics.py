@@ -78,6 +78,7 @@ async def test_diagnostics_show_the_board_with_its_password_redacted(
         "firmware": [],
         "confirmation": None,
         "installed": None,
+        "last_install": None,
     }
 
 

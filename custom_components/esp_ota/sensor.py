@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from .board import EspOtaConfigEntry
 from .const import is_pull_entry
 from .entity import EspOtaEntity
+from .install_sensor import EspOtaLastInstallSensor
 from .pull_hub import DATA_PULL, CheckInRecord
 
 # State comes from check-ins the boards push; nothing is polled.
@@ -75,8 +76,9 @@ async def async_setup_entry(
     entry: EspOtaConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
-    """Add the check-in sensors of a pull board (push boards have none)."""
+    """Add a push board's last install, or a pull board's check-in sensors."""
     if not is_pull_entry(entry):
+        async_add_entities([EspOtaLastInstallSensor(entry)])
         return
     async_add_entities(EspOtaPullSensor(entry, description) for description in SENSORS)
 

@@ -18,6 +18,7 @@ from .board import EspOtaConfigEntry
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
 from .entity import EspOtaEntity
 from .firmware import ImageKind
+from .history import async_record_install
 from .install import Transport, async_install
 from .ledger import DATA_LEDGER, Installed
 from .staging import board_key, get_store, ledger_key
@@ -221,15 +222,16 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         self._last_percent = None
         self.async_write_ha_state()
         try:
-            await async_install(
-                self.hass,
-                self._entry,
-                staged,
-                context=self._context,
-                transport=self._transport,
-                progress=self._async_progress,
-                on_started=self._async_started,
-            )
+            async with async_record_install(self.hass, self._entry, staged) as attempt:
+                await async_install(
+                    self.hass,
+                    self._entry,
+                    staged,
+                    context=self._context,
+                    transport=self._transport,
+                    progress=self._async_progress,
+                    on_started=attempt.started(self._async_started),
+                )
         finally:
             self._attr_in_progress = False
             self._attr_update_percentage = None
