@@ -136,6 +136,22 @@ def _config_dir_in_tmp_path(tmp_path: Path) -> Generator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _file_upload_dir_in_tmp_path(tmp_path: Path) -> Generator[None]:
+    """Give every test's file_upload a temporary folder of its own.
+
+    Home Assistant's file_upload keeps uploads in one folder of the system's
+    temporary directory and removes the whole folder when it stops: two test
+    runs at once (or two Home Assistants in one run) would delete each other's
+    uploads. An absolute name joined to gettempdir() stays absolute.
+    """
+    with patch(
+        "homeassistant.components.file_upload.TEMP_DIR_NAME",
+        str(tmp_path / "file_upload"),
+    ):
+        yield
+
+
 @pytest.fixture
 def hass_config_dir(tmp_path: Path) -> str:
     """Give the same folder to newer phcc (HA 2026.x), which takes it from here.
