@@ -58,7 +58,13 @@ async def test_uploaded_image_is_staged_with_version_and_notes(
         version="1.6.0",
         release_notes="Quieter valve.",
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # The dialog says what was staged for which board; no options are saved.
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "firmware_staged"
+    assert result["description_placeholders"] == {
+        "board": init_integration.title,
+        "version": "1.6.0",
+    }
     staged = get_store(hass).latest(init_integration.entry_id)
     assert staged is not None
     assert (staged.version, staged.release_notes) == ("1.6.0", "Quieter valve.")
@@ -76,7 +82,8 @@ async def test_uploaded_filesystem_image_is_staged_for_the_filesystem(
     result = await _submit(
         hass, init_integration, firmware=file_id, target="filesystem"
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "filesystem_staged"
     store = get_store(hass)
     assert store.latest(init_integration.entry_id, ImageKind.FILESYSTEM) is not None
 
@@ -96,6 +103,41 @@ async def test_wrong_chip_upload_shows_the_reason_on_the_form(
         "board_chip": "ESP32",
     }
     assert get_store(hass).latest(init_integration.entry_id) is None
+
+
+async def test_a_refused_upload_can_be_followed_by_another_file(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    refused = await _upload(hass_client, "s3.bin", build_esp32_app(chip="esp32s3"))
+    result = await _submit(hass, init_integration, firmware=refused, version="2.0")
+    assert result["errors"] == {"base": "wrong_chip"}
+    # file_upload deleted the refused file: the form does not offer it again.
+    suggested = {
+        str(key): key.description.get("suggested_value") if key.description else None
+        for key in result["data_schema"].schema
+    }
+    assert suggested["firmware"] is None
+    assert suggested["version"] == "2.0"
+
+    # Sending the used file again (an old form) asks for the file anew.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"firmware": refused}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"firmware": "upload_gone"}
+
+    good = await _upload(hass_client, "garden.bin", build_esp32_app(version="2.1"))
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"firmware": good}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["description_placeholders"] == {
+        "board": init_integration.title,
+        "version": "2.1",
+    }
+    assert init_integration.options == {}
 
 
 async def test_upload_that_is_not_an_image_is_refused(

@@ -13,7 +13,6 @@ import socket
 from typing import Any, Final
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -131,7 +130,7 @@ class EspOtaConfigFlow(
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: EspOtaConfigEntry) -> OptionsFlow:
         """Return the flow that stages firmware for a board."""
         return EspOtaOptionsFlow()
 

@@ -1,4 +1,10 @@
-"""Options flow: stage a firmware image for a board by uploading it in the UI."""
+"""Options flow: stage a firmware image for a board by uploading it in the UI.
+
+Staging changes no option of the entry: a staged upload ends with an abort that
+says which version was staged for which board, and leaves the options alone.
+HA's file_upload deletes an uploaded file once it has been read, so a refused file cannot be offered again: the form
+comes back empty and asks for the file anew.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +38,10 @@ CONF_VERSION = "version"
 CONF_RELEASE_NOTES = "release_notes"
 CONF_TARGET = "target"
 CONF_PARALLEL = "parallel_uploads"
+
+
+class UploadGoneError(Exception):
+    """The uploaded file was already used (or never existed)."""
 
 
 def _read_upload(path: Path) -> bytes:
@@ -92,12 +102,26 @@ class EspOtaOptionsFlow(OptionsFlow):
         placeholders: dict[str, str] = {"board": self.config_entry.title}
         if user_input is not None:
             try:
-                await self._async_stage(user_input)
+                staged = await self._async_stage(user_input)
+            except UploadGoneError:
+                errors[CONF_FIRMWARE] = "upload_gone"
             except StagingError as err:
                 errors["base"] = err.translation_key or "unknown"
                 placeholders.update(err.translation_placeholders or {})
             else:
-                return self.async_create_entry(data=dict(self.config_entry.options))
+                return self.async_abort(
+                    reason=(
+                        "filesystem_staged"
+                        if staged.kind is ImageKind.FILESYSTEM
+                        else "firmware_staged"
+                    ),
+                    description_placeholders={
+                        "board": self.config_entry.title,
+                        "version": staged.version,
+                    },
+                )
+            # The uploaded file is gone now (file_upload deletes it after use).
+            user_input = {k: v for k, v in user_input.items() if k != CONF_FIRMWARE}
         schema = vol.Schema(
             {
                 vol.Required(CONF_FIRMWARE): FileSelector(
@@ -127,8 +151,11 @@ class EspOtaOptionsFlow(OptionsFlow):
         file_id: str = user_input[CONF_FIRMWARE]
 
         def read() -> tuple[bytes, str]:
-            with process_uploaded_file(self.hass, file_id) as path:
-                return _read_upload(path), path.name
+            try:
+                with process_uploaded_file(self.hass, file_id) as path:
+                    return _read_upload(path), path.name
+            except ValueError as err:  # "File does not exist": used or expired
+                raise UploadGoneError from err
 
         try:
             data, filename = await self.hass.async_add_executor_job(read)

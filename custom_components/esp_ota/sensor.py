@@ -13,7 +13,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfInformation
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .board import EspOtaConfigEntry
 from .const import is_pull_entry
@@ -74,7 +74,7 @@ SENSORS: tuple[PullSensorDescription, ...] = (
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EspOtaConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a push board's last install, or a pull board's check-in sensors."""
     if not is_pull_entry(entry):

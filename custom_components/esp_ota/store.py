@@ -175,11 +175,21 @@ class FirmwareStore:
     def async_add_listener(
         self, board: str, update: Callable[[], None]
     ) -> CALLBACK_TYPE:
-        """Call update whenever the board's staged images change."""
+        """Call update whenever the board's staged images change.
+
+        The returned remove() may be called more than once (an entity drops its
+        listener itself and the entry's unload calls it again); only the first
+        call removes it.
+        """
         self._listeners.setdefault(board, []).append(update)
+        removed = False
 
         @callback
         def remove() -> None:
+            nonlocal removed
+            if removed:
+                return
+            removed = True
             self._listeners[board].remove(update)
 
         return remove

@@ -11,7 +11,7 @@ from homeassistant.components.update import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .board import EspOtaConfigEntry
@@ -36,7 +36,7 @@ UNKNOWN_VERSION: Final = "unknown"
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EspOtaConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the board's firmware update entity."""
     if is_pull_entry(entry):
