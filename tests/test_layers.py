@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+import sys
 
 import pytest
 
@@ -63,3 +64,79 @@ def test_the_emulator_and_image_builders_do_not_import_the_integration(
         for name in _imports(path)
         if name.split(".")[0] in {"custom_components", "homeassistant"}
     }
+
+
+def _module_file(package_dir: Path, module: str) -> Path | None:
+    """Return the file of ``module`` (dotted, relative to ``package_dir``)."""
+    base = package_dir.joinpath(*module.split(".")) if module else package_dir
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _closure(package_dir: Path, start: list[Path]) -> tuple[set[Path], set[str]]:
+    """Follow relative imports from ``start``; return files and absolute imports.
+
+    A relative import that climbs out of ``package_dir`` is returned as an
+    absolute import named ``..<module>`` so that it cannot pass unnoticed.
+    """
+    seen: set[Path] = set()
+    absolute: set[str] = set()
+    todo = list(start)
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        here = path.parent.relative_to(package_dir).parts
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                absolute.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                absolute.add(node.module or "")
+            elif isinstance(node, ast.ImportFrom):
+                parts = list(here)
+                if node.level - 1 > len(parts):
+                    absolute.add(".." + (node.module or ""))
+                    continue
+                parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join([*parts, *(node.module or "").split(".")]).strip(".")
+                names = [f"{base}.{alias.name}".strip(".") for alias in node.names]
+                found = (_module_file(package_dir, m) for m in [base, *names])
+                todo.extend(path for path in found if path is not None)
+    return seen, absolute
+
+
+def test_the_uploader_and_everything_it_imports_need_only_the_standard_library() -> (
+    None
+):
+    package = INTEGRATION / "espota"
+    files, imports = _closure(
+        package, [package / "__init__.py", package / "__main__.py"]
+    )
+
+    assert package / "uploader.py" in files
+    assert package / "cli.py" in files
+    outside = {
+        name
+        for name in imports
+        if name.startswith("..")
+        or name.split(".")[0] not in sys.stdlib_module_names | {"__future__"}
+    }
+    # __main__.py imports itself as the top-level package ``espota``.
+    assert outside == {"espota.cli"}
+
+
+@pytest.mark.parametrize(
+    "package",
+    [INTEGRATION / "espota", INTEGRATION / "firmware", INTEGRATION / "webupdate"],
+    ids=lambda path: path.name,
+)
+def test_protocol_packages_reach_no_home_assistant_through_any_import(
+    package: Path,
+) -> None:
+    _, imports = _closure(package, sorted(package.rglob("*.py")))
+
+    assert not {name for name in imports if name.startswith("..")}
+    assert not {name for name in imports if name.split(".")[0] == "homeassistant"}

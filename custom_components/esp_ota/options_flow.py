@@ -27,6 +27,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .compat import vol
+from .espota import MAX_RETRIES
 from .firmware import ImageKind
 from .pull_settings import async_apply_pull_settings, pull_placeholders, pull_schema
 from .settings import DATA_SETTINGS, MAX_PARALLEL_UPLOADS
@@ -38,6 +39,9 @@ CONF_VERSION = "version"
 CONF_RELEASE_NOTES = "release_notes"
 CONF_TARGET = "target"
 CONF_PARALLEL = "parallel_uploads"
+CONF_CONNECT_BACK_PORT = "connect_back_port"
+CONF_UPLOAD_RETRIES = "upload_retries"
+MAX_PORT = 65535
 
 
 class UploadGoneError(Exception):
@@ -49,6 +53,12 @@ def _read_upload(path: Path) -> bytes:
     if size > MAX_IMAGE_SIZE:
         raise ImageTooLargeError(size)
     return path.read_bytes()
+
+
+def _box(low: int, high: int) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(min=low, max=high, step=1, mode=NumberSelectorMode.BOX)
+    )
 
 
 class EspOtaOptionsFlow(OptionsFlow):
@@ -71,6 +81,10 @@ class EspOtaOptionsFlow(OptionsFlow):
         settings = self.hass.data[DATA_SETTINGS]
         if user_input is not None:
             await settings.async_set_parallel_uploads(int(user_input[CONF_PARALLEL]))
+            await settings.async_set_uploads(
+                connect_back_port=int(user_input[CONF_CONNECT_BACK_PORT]),
+                retries=int(user_input[CONF_UPLOAD_RETRIES]),
+            )
             await async_apply_pull_settings(settings, user_input)
             return self.async_create_entry(data=dict(self.config_entry.options))
         schema = vol.Schema(
@@ -85,6 +99,12 @@ class EspOtaOptionsFlow(OptionsFlow):
                         mode=NumberSelectorMode.BOX,
                     )
                 ),
+                vol.Required(
+                    CONF_CONNECT_BACK_PORT, default=settings.connect_back_port
+                ): _box(0, MAX_PORT),
+                vol.Required(
+                    CONF_UPLOAD_RETRIES, default=settings.upload_retries
+                ): _box(0, MAX_RETRIES),
                 **pull_schema(settings),
             }
         )

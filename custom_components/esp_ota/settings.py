@@ -1,7 +1,8 @@
 """Settings that hold for the whole installation, not one board.
 
 Boards are config entries of their own, so settings shared by all of them (how
-many boards may be flashed at once) live here, in HA storage, and are edited
+many boards may be flashed at once, the TCP port boards connect back to, how
+often a broken transfer is retried) live here, in HA storage, and are edited
 from any board's options.
 """
 
@@ -26,6 +27,12 @@ DEFAULT_PARALLEL_UPLOADS: Final = 4
 MAX_PARALLEL_UPLOADS: Final = 32
 
 
+# 0: any free port, as espota.py does. A fixed port is for Home Assistant in a
+# Docker bridge network or behind a firewall, where it must be opened.
+DEFAULT_CONNECT_BACK_PORT: Final = 0
+# One retry rides out a Wi-Fi hiccup without hiding a board that keeps failing.
+DEFAULT_UPLOAD_RETRIES: Final = 1
+
 # 256 bits: the pull URL is the only secret an ESP board can send.
 PULL_TOKEN_BYTES: Final = 32
 
@@ -34,6 +41,8 @@ class _SettingsData(TypedDict):
     parallel_uploads: int
     pull_enabled: NotRequired[bool]
     pull_token: NotRequired[str]
+    connect_back_port: NotRequired[int]
+    upload_retries: NotRequired[int]
 
 
 class FleetLimiter:
@@ -73,6 +82,8 @@ class Settings:
         self.fleet = FleetLimiter(DEFAULT_PARALLEL_UPLOADS)
         self.pull_enabled = False
         self.pull_token = ""
+        self.connect_back_port = DEFAULT_CONNECT_BACK_PORT
+        self.upload_retries = DEFAULT_UPLOAD_RETRIES
 
     async def async_load(self) -> None:
         """Load the saved settings; create the pull token the first time."""
@@ -80,6 +91,10 @@ class Settings:
             self.fleet.limit = data["parallel_uploads"]
             self.pull_enabled = data.get("pull_enabled", False)
             self.pull_token = data.get("pull_token", "")
+            self.connect_back_port = data.get(
+                "connect_back_port", DEFAULT_CONNECT_BACK_PORT
+            )
+            self.upload_retries = data.get("upload_retries", DEFAULT_UPLOAD_RETRIES)
         if not self.pull_token:
             self.pull_token = secrets.token_urlsafe(PULL_TOKEN_BYTES)
             await self._async_save()
@@ -92,6 +107,12 @@ class Settings:
     async def async_set_parallel_uploads(self, limit: int) -> None:
         """Change and save how many boards may be flashed at once."""
         await self.fleet.async_set_limit(limit)
+        await self._async_save()
+
+    async def async_set_uploads(self, *, connect_back_port: int, retries: int) -> None:
+        """Change and save the connect-back port (0: any) and the retries."""
+        self.connect_back_port = connect_back_port
+        self.upload_retries = retries
         await self._async_save()
 
     async def async_set_pull(self, *, enabled: bool, rotate_token: bool) -> None:
@@ -107,5 +128,7 @@ class Settings:
                 "parallel_uploads": self.fleet.limit,
                 "pull_enabled": self.pull_enabled,
                 "pull_token": self.pull_token,
+                "connect_back_port": self.connect_back_port,
+                "upload_retries": self.upload_retries,
             }
         )

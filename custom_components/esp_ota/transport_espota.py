@@ -22,6 +22,7 @@ from .espota import (
     upload,
 )
 from .firmware import ImageKind
+from .settings import DATA_SETTINGS
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
@@ -45,6 +46,7 @@ class EspotaTransport:
     ) -> None:
         """Flash the image; raise a translated error the person can act on."""
         board = self._entry.runtime_data
+        settings = self._hass.data[DATA_SETTINGS]
         command = Command.FILESYSTEM if kind is ImageKind.FILESYSTEM else Command.FLASH
         try:
             await upload(
@@ -55,6 +57,8 @@ class EspotaTransport:
                 command=command,
                 progress=progress,
                 timeouts=TIMEOUTS,
+                listen_port=settings.connect_back_port,
+                retries=settings.upload_retries,
             )
         except AuthenticationError as err:
             self._entry.async_start_reauth(self._hass)
@@ -66,15 +70,31 @@ class EspotaTransport:
         except BoardRefusedError as err:
             raise self._error("board_refused", reason=err.reason) from err
         except ConnectBackTimeoutError as err:
-            raise self._error("board_never_connected") from err
-        except TransferTimeoutError as err:
-            raise self._error("transfer_timeout", **_how_far(err)) from err
+            raise self._error(
+                "board_never_connected", address=err.address, port=err.port
+            ) from err
         except TransferError as err:
-            raise self._error("transfer_failed", **_how_far(err)) from err
+            raise self._transfer_error(err) from err
         except ImageRejectedError as err:
             raise self._error("image_rejected", message=err.board_message) from err
         except EspOtaError as err:
             raise self._error("upload_failed", error=str(err)) from err
+
+    def _transfer_error(self, err: TransferError) -> HomeAssistantError:
+        """Name every attempt when the transfer was retried."""
+        if len(err.attempts) > 1:
+            attempts = " ".join(
+                f"({n}) {text}" for n, text in enumerate(err.attempts, 1)
+            )
+            return self._error(
+                "transfer_retries_failed", count=len(err.attempts), attempts=attempts
+            )
+        key = (
+            "transfer_timeout"
+            if isinstance(err, TransferTimeoutError)
+            else "transfer_failed"
+        )
+        return self._error(key, **_how_far(err))
 
     def _error(self, key: str, **placeholders: object) -> HomeAssistantError:
         return HomeAssistantError(

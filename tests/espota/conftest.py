@@ -25,6 +25,7 @@ FAST = Timeouts(
     connect_back=1.0,
     ack=1.0,
     result=2.0,
+    retry_pause=0.05,
 )
 
 

@@ -186,7 +186,7 @@ async def test_esp32_stops_acknowledging_an_image_without_magic_byte(
     with pytest.raises(TransferError) as caught:
         await upload("127.0.0.1", board.port, b"\x00" * 9000, timeouts=FAST)
 
-    assert caught.value.sent == 0
+    assert caught.value.written == 0
     assert board.errors == ["RECEIVE"]
 
 

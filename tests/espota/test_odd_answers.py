@@ -161,7 +161,7 @@ async def test_error_text_before_the_image_is_through_raises_transfer_error(
     with pytest.raises(TransferError, match="Stream Read Timeout") as caught:
         await upload("127.0.0.1", port, b"\xe9" * 2_000_000, timeouts=FAST)
 
-    assert caught.value.sent == 100
+    assert caught.value.written == 100
 
 
 def test_module_runs_as_a_program(monkeypatch, capsys) -> None:

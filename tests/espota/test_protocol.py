@@ -135,7 +135,7 @@ def test_glued_esp32_counts_are_never_overcounted_and_full_reads_add_up_exactly(
         start = end
     pieces.append(stream[start:])
     for piece in pieces:
-        parser.feed(piece.encode(), limit=64 * 1024)
+        parser.feed(piece.encode(), receivable=parser.acked + 64 * 1024)
 
     assert parser.acked <= total
     if not last:
@@ -147,7 +147,11 @@ def test_glued_esp32_counts_are_never_overcounted_and_full_reads_add_up_exactly(
 def test_acked_total_never_decreases_nor_exceeds_the_image(counts) -> None:
     total = sum(counts)
     parser = AckParser(total)
-    seen = [parser.feed(str(c).encode()) for c in counts]
+    sums = [sum(counts[: i + 1]) for i in range(len(counts))]
+    seen = [
+        parser.feed(str(c).encode(), receivable=s)
+        for c, s in zip(counts, sums, strict=True)
+    ]
 
     assert seen == sorted(seen)
     assert seen[-1] == total
@@ -176,5 +180,34 @@ def test_final_text_after_the_last_count_is_kept_verbatim() -> None:
 def test_counts_beyond_what_was_sent_are_ignored() -> None:
     parser = AckParser(10_000)
 
-    assert parser.feed(b"1460", limit=0) == 0
-    assert split_counts("1" * 200, 10**9, 10**9) == []
+    assert parser.feed(b"1460", receivable=0) == 0
+    # Pending, not lost: once the bytes are receivable the count is taken.
+    assert parser.feed(b"", receivable=1460) == 1460
+
+
+def test_a_long_run_of_glued_counts_is_split_not_thrown_away() -> None:
+    total = 1460 * 300
+    parser = AckParser(total)
+
+    assert parser.feed(b"1460" * 300, receivable=total) == total
+    assert parser.feed(b"OK") == total
+
+
+def test_a_count_split_across_two_reads_is_one_count() -> None:
+    parser = AckParser(10_000)
+
+    parser.feed(b"14", receivable=1460)
+    parser.feed(b"60", receivable=1460)
+
+    assert parser.acked == 1460
+
+
+def test_a_repeated_count_after_a_second_of_silence_is_not_new_data() -> None:
+    parser = AckParser(10_000)
+
+    parser.feed(b"1460", receivable=8760)
+    parser.feed(b"1460", receivable=8760, silent_for=1.0)
+    parser.feed(b"1460", receivable=8760, silent_for=1.0)
+
+    assert parser.acked == 1460
+    assert parser.feed(b"1460", receivable=8760, silent_for=0.01) == 2920

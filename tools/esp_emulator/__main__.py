@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", dest="board_version", default=None)
     parser.add_argument("--fault", type=Fault, choices=list(Fault), default=Fault.NONE)
-    parser.add_argument("--free-space", type=int, default=4 * 1024 * 1024)
+    parser.add_argument(
+        "--free-space", type=int, default=None, help="default: a 4 MB board's"
+    )
     parser.add_argument("--rtt", type=float, default=0.0)
     parser.add_argument("--flash-speed", type=float, default=None)
     parser.add_argument("--announce", action="store_true", help="mDNS (namespace only)")

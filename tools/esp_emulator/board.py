@@ -71,6 +71,11 @@ class BoardEmulator:
         self._pending: Invitation | None = None
         self._reply_to: tuple[str, int] | None = None
         self._nonce = ""
+        self._session: Session | None = None
+
+    def bytes_received(self) -> int:
+        """Bytes of the current (or last) upload the board's TCP stack took in."""
+        return self._session.received() if self._session is not None else 0
 
     @property
     def port(self) -> int:
@@ -140,7 +145,7 @@ class BoardEmulator:
             return
         self._pending = Invitation(cmd, addr[0], port, size, md5)
         self._reply_to = addr
-        if self.config.password:
+        if self.config.password or self.config.password_hash:
             if self.config.auth_variant is AuthVariant.PBKDF2_SHA256:
                 self._nonce = hashlib.sha256(secrets.token_bytes(16)).hexdigest()
             else:
@@ -150,15 +155,22 @@ class BoardEmulator:
             return
         self._run_update()
 
+    def _stored_hash(self) -> str:
+        """Return the hash the board keeps (setPasswordHash() or setPassword())."""
+        if self.config.password_hash:
+            return self.config.password_hash
+        password = (self.config.password or "").encode()
+        if (
+            self.config.auth_variant is AuthVariant.MD5
+            or self.config.stored_hash is StoredHash.MD5
+        ):
+            return md5_hex(password)
+        return hashlib.sha256(password).hexdigest()
+
     def _expected_response(self, cnonce: str) -> str:
-        password = self.config.password or ""
+        passhash = self._stored_hash()
         if self.config.auth_variant is AuthVariant.MD5:
-            passhash = md5_hex(password.encode())
             return md5_hex(f"{passhash}:{self._nonce}:{cnonce}".encode())
-        if self.config.stored_hash is StoredHash.MD5:
-            passhash = md5_hex(password.encode())
-        else:
-            passhash = hashlib.sha256(password.encode()).hexdigest()
         salt = f"{self._nonce}:{cnonce}".encode()
         key = hashlib.pbkdf2_hmac("sha256", passhash.encode(), salt, PBKDF2_ROUNDS)
         return hashlib.sha256(
@@ -209,6 +221,7 @@ class BoardEmulator:
 
     async def _update(self, invitation: Invitation, reply_to: tuple[str, int]) -> None:
         session = Session(self.config, invitation, self._stop)
+        self._session = session
         outcome: Outcome | None = None
         try:
             code = session.begin_error()

@@ -30,6 +30,15 @@ class StoredHash(StrEnum):
     MD5 = "md5"
 
 
+class EndSequence(StrEnum):
+    """How an ESP8266 ends a good upload; it changed between core versions."""
+
+    MASTER = "master"
+    """esp8266/Arduino f946290 (master): flush, 1 s, OK, flush, 1 s, stop."""
+    LEGACY = "legacy"
+    """esp8266/Arduino 616d6b14 (older releases): OK, stop, then 1 s."""
+
+
 class Fault(StrEnum):
     """Misbehaviour to inject."""
 
@@ -58,6 +67,19 @@ def default_port(core: Core) -> int:
     return 8266 if core is Core.ESP8266 else 3232
 
 
+# A 4 MB board never has 4 MiB for a sketch. ESP8266: boards.txt's
+# ``4M2M.upload.maximum_size=1044464`` (the sketch area of a 4 MB module with a
+# 2 MB filesystem). ESP32: the app0/app1 slots of arduino-esp32's
+# ``tools/partitions/default.csv`` are 0x140000 bytes.
+ESP8266_FREE_SPACE = 1_044_464
+ESP32_FREE_SPACE = 0x140000
+
+
+def default_free_space(core: Core) -> int:
+    """Return what Update.begin() accepts on a 4 MB board of ``core``."""
+    return ESP8266_FREE_SPACE if core is Core.ESP8266 else ESP32_FREE_SPACE
+
+
 @dataclass(slots=True)
 class BoardConfig:
     """Everything that makes one emulated board behave the way it does."""
@@ -71,8 +93,11 @@ class BoardConfig:
     password: str | None = None
     auth_variant: AuthVariant = AuthVariant.MD5
     stored_hash: StoredHash = StoredHash.SHA256
-    free_space: int = 4 * 1024 * 1024
-    """Bytes Update.begin() accepts; larger images are refused."""
+    password_hash: str | None = None
+    """setPasswordHash(): the MD5 hex of the password, stored instead of it."""
+    free_space: int | None = None
+    """Bytes Update.begin() accepts; None: the core's 4 MB-board default
+    (``default_free_space``); larger images are refused."""
     flash_speed: float | None = None
     """Bytes per second written to flash; None writes instantly."""
     sector_erase_s: float = 0.0
@@ -86,8 +111,10 @@ class BoardConfig:
     connect_delay_s: float | None = None
     """Pause between OK and connecting back; None: core default (ESP8266 100 ms)."""
     end_delay_s: float | None = None
-    """Pause between the last count and the final text; None: core default
-    (ESP8266 flushes the last count and waits ~1 s, so OK arrives separately)."""
+    """Length of each of the ESP8266's delay(1000) around the final OK; None:
+    1 s (ESP8266), 0 (ESP32)."""
+    end_sequence: EndSequence = EndSequence.MASTER
+    """ESP8266: the end of a good upload, by core version."""
     reboot_delay: float = 0.2
     """Seconds between a successful flash and the board answering again."""
     version: str | None = None

@@ -19,7 +19,7 @@ from typing import Final
 
 import aiohttp
 
-from .config import Core
+from .config import Core, default_free_space
 from .image import build_esp32_image, build_esp8266_image
 from .pull_client import DEFAULT_TIMEOUT, PullBoard, PullOutcome, PullResult
 
@@ -141,7 +141,7 @@ def board_from_args(args: argparse.Namespace, hostname: str) -> PullBoard:
         sketch=initial_sketch(core, args.board_version),
         core=core,
         version=args.board_version,
-        free_space=args.free_space,
+        free_space=args.free_space or default_free_space(core),
         sdk_version="2.2.2-dev" if core is Core.ESP8266 else "v4.4.7",
     )
 

@@ -1,7 +1,17 @@
 """One upload as the board runs it: connect back, receive, flash, verify.
 
-Mirrors ``ArduinoOTAClass::_runUpdate`` of both cores (see the package README
-in docs/espota.md for the upstream files and commits this follows).
+Mirrors ``ArduinoOTAClass::_runUpdate`` of both cores (see docs/espota.md for
+the upstream files and commits this follows):
+
+- esp8266/Arduino ``libraries/ArduinoOTA/ArduinoOTA.cpp`` at master (f946290)
+  and at 616d6b14 (the end of a good upload differs, ``EndSequence``), and
+  ``cores/esp8266/Updater.h`` ``write(T&)``: read while ``client.available()``
+  after ``delay(1)``, one count per such burst;
+- espressif/arduino-esp32 ``libraries/ArduinoOTA/src/ArduinoOTA.cpp``
+  (2d0a597e): at most 1460 bytes per read, one count per read, the last count
+  re-sent after ``_ota_timeout`` of silence up to 3 times; ``Update.end()``
+  refuses an image the bootloader could not boot (``esp_image_verify`` inside
+  ``esp_ota_set_boot_partition``: "Could Not Activate The Firmware").
 """
 
 from __future__ import annotations
@@ -10,8 +20,8 @@ import asyncio
 from dataclasses import dataclass, field
 import socket
 
-from .config import BoardConfig, Core, Fault
-from .image import md5_hex
+from .config import BoardConfig, Core, EndSequence, Fault, default_free_space
+from .image import esp32_bootable, md5_hex
 from .wire import DelayedWriter, available, wait_readable
 
 SECTOR = 4096
@@ -21,7 +31,7 @@ ESP32_READ = 1460
 ESP32_RETRIES = 3
 """arduino-esp32 re-sends the last count this many times before giving up."""
 ESP8266_END_DELAY = 1.0
-"""ESP8266: pause after the last count before the final OK / error text."""
+"""ESP8266: each delay(1000) around the final OK."""
 ESP8266_CONNECT_DELAY = 0.1
 """ESP8266 waits delay(100) after sending OK before connecting back."""
 MSS = 1460
@@ -40,8 +50,9 @@ ESP32_ERRORS = {
     5: "Bad Size Given",
     7: "MD5 Check Failed",
     8: "Wrong Magic Byte",
+    9: "Could Not Activate The Firmware",
 }
-SPACE, SIZE, MD5, MAGIC_8266, MAGIC_32 = 4, 5, 7, 10, 8
+SPACE, SIZE, MD5, MAGIC_8266, MAGIC_32, ACTIVATE = 4, 5, 7, 10, 8, 9
 
 
 def error_text(core: Core, code: int) -> str:
@@ -86,10 +97,19 @@ class Session:
         self.buffer = bytearray()
         self.magic_error = False
         self._busy_until = 0.0
+        self._sock: socket.socket | None = None
+
+    def received(self) -> int:
+        """Bytes this board's TCP stack took in: read by the sketch or queued."""
+        queued = available(self._sock) if self._sock is not None else None
+        return len(self.buffer) + (queued or 0)
 
     def begin_error(self) -> int | None:
         """Return the Update.begin() error code, or None when it succeeds."""
-        if self.config.fault is Fault.REFUSE or self.inv.size > self.config.free_space:
+        free = self.config.free_space
+        if free is None:
+            free = default_free_space(self.config.core)
+        if self.config.fault is Fault.REFUSE or self.inv.size > free:
             return SPACE
         if self.inv.size <= 0:
             return SIZE
@@ -107,6 +127,7 @@ class Session:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, MSS)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         writer: DelayedWriter | None = None
+        self._sock = sock
         try:
             try:
                 async with asyncio.timeout(3.0):
@@ -120,12 +141,16 @@ class Session:
                 outcome = await self._receive_esp8266(sock, writer)
             if outcome is None:
                 return Outcome(ok=False, error="RECEIVE")
+            if outcome.error is None:
+                outcome = await self._end(writer)
             await writer.flush()
             writer = None
+            await self._linger(outcome)
             return outcome
         finally:
             if writer is not None:
                 await writer.cancel()
+            self._sock = None
             sock.close()
 
     # -- flash timing ---------------------------------------------------
@@ -206,9 +231,7 @@ class Session:
                 writer.send(str(written))
             if await self._fault_strikes(sock):
                 return Outcome(ok=False, error="RECEIVE")
-        if self.config.end_delay_s:
-            await asyncio.sleep(self.config.end_delay_s)
-        return self._end(writer)
+        return Outcome(ok=True)
 
     # -- ESP8266: libraries/ArduinoOTA/ArduinoOTA.cpp + Updater::write(T&) --
     async def _receive_esp8266(
@@ -224,11 +247,7 @@ class Session:
                 writer.send(str(written))
             if await self._fault_strikes(sock):
                 return Outcome(ok=False, error="RECEIVE")
-        end_delay = self.config.end_delay_s
-        if end_delay is None:
-            end_delay = ESP8266_END_DELAY
-        await asyncio.sleep(end_delay)
-        return self._end(writer)
+        return Outcome(ok=True)
 
     async def _write_available(self, sock: socket.socket) -> int | None:
         """Updater::write(Stream&): take what is available, flushing full sectors."""
@@ -263,17 +282,41 @@ class Session:
             and len(self.buffer) >= cfg.fault_at * self.inv.size
         )
 
-    def _end(self, writer: DelayedWriter) -> Outcome:
-        """Update.end(): check magic byte and MD5, answer OK or the error."""
+    def _end_delay(self) -> float:
+        """Return one of the ESP8266's delay(1000) calls around the final OK."""
+        if self.config.end_delay_s is not None:
+            return self.config.end_delay_s
+        return ESP8266_END_DELAY if self.config.core is Core.ESP8266 else 0.0
+
+    def _end_error(self, image: bytes) -> int | None:
+        """Update.end(): the error code, or None when the image is accepted."""
+        core = self.config.core
+        if self.magic_error:
+            return MAGIC_8266 if core is Core.ESP8266 else MAGIC_32
+        if self.config.fault is Fault.MD5_MISMATCH or md5_hex(image) != self.inv.md5:
+            return MD5
+        if core is Core.ESP32 and self.inv.command == 0 and not esp32_bootable(image):
+            return ACTIVATE
+        return None
+
+    async def _end(self, writer: DelayedWriter) -> Outcome:
+        """Update.end(), then OK or printError() the way the core's version does."""
         core = self.config.core
         image = bytes(self.buffer)
-        code: int | None = None
-        if self.magic_error:
-            code = MAGIC_8266 if core is Core.ESP8266 else MAGIC_32
-        elif self.config.fault is Fault.MD5_MISMATCH or md5_hex(image) != self.inv.md5:
-            code = MD5
+        code = self._end_error(image)
         if code is not None:
             writer.send(error_text(core, code))
             return Outcome(ok=False, error="END")
+        if core is Core.ESP8266 and self.config.end_sequence is EndSequence.MASTER:
+            # f946290: client.flush(); delay(1000); client.print("OK"); ...
+            await writer.drain()
+            await asyncio.sleep(self._end_delay())
         writer.send("OK")
         return Outcome(ok=True, image=image)
+
+    async def _linger(self, outcome: Outcome) -> None:
+        """Wait after OK before client.stop() (master; 616d6b14 waits after it)."""
+        if not outcome.ok or self.config.core is not Core.ESP8266:
+            return
+        if self.config.end_sequence is EndSequence.MASTER:
+            await asyncio.sleep(self._end_delay())

@@ -64,6 +64,13 @@ class DelayedWriter:
                 await loop.sock_sendall(self._sock, data)
             except OSError:
                 return
+            finally:
+                self._queue.task_done()
+
+    async def drain(self) -> None:
+        """Wait until everything queued so far has been sent (client.flush())."""
+        if not self._task.done():
+            await self._queue.join()
 
     async def flush(self) -> None:
         """Send everything queued, then stop."""

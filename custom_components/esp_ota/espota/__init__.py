@@ -11,15 +11,17 @@ from .errors import (
     BoardRefusedError,
     ConnectBackTimeoutError,
     EspOtaError,
+    HostLookupError,
     ImageRejectedError,
     TransferError,
     TransferTimeoutError,
 )
 from .protocol import AuthScheme, Command
 from .timeouts import Timeouts
-from .uploader import ProgressCallback, UploadResult, upload
+from .uploader import MAX_RETRIES, ProgressCallback, UploadResult, upload
 
 __all__ = [
+    "MAX_RETRIES",
     "AuthScheme",
     "AuthenticationError",
     "BoardNotRespondingError",
@@ -27,6 +29,7 @@ __all__ = [
     "Command",
     "ConnectBackTimeoutError",
     "EspOtaError",
+    "HostLookupError",
     "ImageRejectedError",
     "ProgressCallback",
     "Timeouts",

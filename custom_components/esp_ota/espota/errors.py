@@ -28,17 +28,36 @@ class BoardRefusedError(EspOtaError):
         super().__init__(message)
 
 
+class HostLookupError(EspOtaError):
+    """The board's host name could not be looked up (or not in time)."""
+
+
 class ConnectBackTimeoutError(EspOtaError, TimeoutError):
     """The board accepted the invitation but never opened the TCP connection."""
+
+    def __init__(self, message: str, *, address: str, port: int) -> None:
+        """Keep the address and TCP port the board had to reach."""
+        self.address = address
+        self.port = port
+        super().__init__(message)
 
 
 class TransferError(EspOtaError):
     """The transfer broke off before the board had the whole image."""
 
-    def __init__(self, message: str, *, sent: int, total: int) -> None:
-        """Record how far the transfer got (bytes the board acknowledged)."""
+    def __init__(
+        self, message: str, *, sent: int, total: int, written: int | None = None
+    ) -> None:
+        """Record how far the transfer got.
+
+        ``sent``: bytes the board acknowledged (TCP or its counts);
+        ``written``: bytes the board's counts confirmed it wrote.
+        """
         self.sent = sent
         self.total = total
+        self.written = sent if written is None else written
+        self.attempts: tuple[str, ...] = (message,)
+        """Every attempt's message, in order, when the transfer was retried."""
         super().__init__(message)
 
 

@@ -143,35 +143,54 @@ def parse_reply(data: bytes) -> InvitationReply:
 
 
 class AckParser:
-    """Turn the board's undelimited ASCII byte counts into an acknowledged total.
+    """Turn the board's undelimited ASCII byte counts into a confirmed total.
 
     Boards print each count with no separator, so several can arrive glued
-    (``"14601460"``). A run of digits is split into counts without leading
-    zeros whose sum fits what can be outstanding (``limit``: bytes that left
-    this host and are not acknowledged yet); among those the split with the
-    fewest counts wins, then one that exactly completes the image, then the
-    most even one. The first non-digit starts the board's final text
-    (``OK`` or an error), which is kept verbatim.
+    (``"14601460"``) and one can arrive split over two reads (``"14"``,
+    ``"60"``). Digits stay pending until text follows or the run grows long;
+    every read re-splits the pending run into counts without leading zeros
+    whose sum fits what the board can have received (``receivable``); among
+    those the split with the fewest counts wins, then one that exactly
+    completes the image, then the most even one. A long run commits all but
+    its last two counts. An ESP32 re-sends its last count after 1 s of silence
+    (arduino-esp32 ``ArduinoOTA.cpp``: ``if (written && tried++ < 3)
+    client.printf("%lu", written)``): a lone repeat after such a silence is
+    not new data. The first non-digit starts the board's final text (``OK``
+    or an error), kept verbatim. Counts only drive progress; the final text
+    decides success.
     """
 
-    # Above this many pending digits, splitting exhaustively gets expensive; the
-    # buffer never grows this long unless the host stops reading for minutes.
-    _MAX_SPLIT_DIGITS = 120
+    _COMMIT_DIGITS = 48
+    """Pending digits beyond which all but the last two counts are committed."""
 
     def __init__(self, total: int) -> None:
-        """Start with nothing acknowledged for an image of ``total`` bytes."""
+        """Start with nothing confirmed for an image of ``total`` bytes."""
         self.total = total
-        self.acked = 0
+        self.committed = 0
+        self.pending = ""
+        self.parts: list[int] = []
+        """The split of ``pending`` found so far."""
+        self.last_count = 0
         self.text = ""
-        self.counts_seen = 0
+
+    @property
+    def acked(self) -> int:
+        """Bytes the board confirmed writing."""
+        return self.committed + sum(self.parts)
 
     @property
     def has_text(self) -> bool:
         """Return whether the board has started its final message."""
         return bool(self.text)
 
-    def feed(self, data: bytes, limit: int | None = None) -> int:
-        """Consume bytes from the board; return the acknowledged total."""
+    def feed(
+        self, data: bytes, receivable: int | None = None, silent_for: float = 0.0
+    ) -> int:
+        """Consume bytes from the board; return the confirmed total.
+
+        ``receivable``: the most the board can have received so far;
+        ``silent_for``: seconds the board had been silent before ``data``.
+        """
         chunk = data.decode("ascii", "replace")
         if self.text:
             self.text += chunk
@@ -179,30 +198,96 @@ class AckParser:
         match = re.match(r"\d*", chunk)
         digits = match.group(0) if match else ""
         rest = chunk[len(digits) :]
-        if digits:
-            remaining = self.total - self.acked
-            bound = remaining if limit is None else max(0, min(limit, remaining))
-            parts = split_counts(digits, bound, remaining, self._MAX_SPLIT_DIGITS)
-            self.acked += sum(parts)
-            self.counts_seen += len(parts)
+        if self._is_repeat(digits, rest, silent_for):
+            return self.acked
+        limit = self.total if receivable is None else min(receivable, self.total)
+        if digits or self.pending:
+            self.pending += digits
+            self._split(limit, keep=0 if rest else 2, glued=len(digits) > _SHORT_RUN)
         if rest:
+            self._split(self.total, keep=0, glued=False)
             self.text = rest
         return self.acked
 
+    def _is_repeat(self, digits: str, rest: str, silent_for: float) -> bool:
+        return (
+            not rest
+            and silent_for >= REPEAT_SILENCE
+            and self.last_count > 0
+            and digits == str(self.last_count)
+        )
+
+    def _best_split(self, bound: int, remaining: int, cap: int | None) -> list[int]:
+        """Split the pending run afresh or continue the known split; pick one."""
+        candidates = [split_counts(self.pending, bound, remaining, cap)]
+        known = "".join(str(part) for part in self.parts)
+        if self.parts and len(self.pending) > len(known):
+            done = sum(self.parts)
+            tail = split_counts(
+                self.pending[len(known) :], bound - done, remaining - done, cap
+            )
+            candidates.append(self.parts + tail if tail else [])
+        return max(candidates, key=lambda c: (sum(c) == remaining, sum(c)))
+
+    def _split(self, limit: int, keep: int, *, glued: bool) -> None:
+        """Re-split the pending run; commit it when long, or all when ``keep`` is 0.
+
+        Two readings compete: the whole run split afresh (a count may have
+        been cut between reads) and the counts already found plus a split of
+        the new digits; one that completes the image wins, else the larger
+        total within the bound.
+        """
+        if not self.pending:
+            return
+        remaining = self.total - self.committed
+        bound = max(0, min(limit - self.committed, remaining))
+        parts = self._best_split(bound, remaining, None)
+        if glued and sum(parts) != remaining:
+            # Many glued counts come from an ESP32, whose every count is at
+            # most one 1460-byte read; fewest counts under a loose bound would
+            # merge them into big wrong ones.
+            parts = self._best_split(bound, remaining, ESP32_MAX_READ) or parts
+        if not parts:
+            return  # not parseable yet: wait for more bytes to be receivable
+        self.parts = parts
+        self.last_count = parts[-1]
+        if keep and len(self.pending) <= self._COMMIT_DIGITS:
+            return
+        kept = parts[-keep:] if keep else []
+        self.committed += sum(parts[: len(parts) - len(kept)])
+        self.pending = "".join(str(part) for part in kept)
+        self.parts = kept
+
+
+# Two 4-digit counts: a longer run in one read is read as ESP32 counts first.
+_SHORT_RUN = 8
+# arduino-esp32 ArduinoOTA.cpp reads into ``static uint8_t buf[1460]``: no
+# ESP32 count is larger.
+ESP32_MAX_READ = 1460
+# arduino-esp32 re-sends its count after _ota_timeout (1000 ms) without data;
+# a little less, so a late timer on our side still recognises it.
+REPEAT_SILENCE = 0.9
+# Splits kept per position beyond the fewest: the preferred split never needs
+# many more counts than the fewest, and this keeps long runs linear.
+_SPLIT_SLACK = 3
+
 
 def split_counts(
-    digits: str, bound: int, remaining: int, max_digits: int = 120
+    digits: str, bound: int, remaining: int, cap: int | None = None
 ) -> list[int]:
     """Split glued decimal counts; return ``[]`` when no valid split exists.
 
-    Counts have no leading zero, are >= 1, and sum to at most ``bound``.
+    Counts have no leading zero, are >= 1 (and <= ``cap``), and sum to at most
+    ``bound``.
     Preference: fewest counts, then a sum equal to ``remaining``, then the
-    smallest largest count. Dynamic programming over (position, counts).
+    smallest largest count. Dynamic programming over (position, counts),
+    keeping only the few smallest counts per position.
     """
     n = len(digits)
-    if bound <= 0 or not digits or n > max_digits:
+    if bound <= 0 or not digits:
         return []
-    width = len(str(bound))
+    largest_count = bound if cap is None else min(bound, cap)
+    width = len(str(largest_count))
     # table[pos][k] = (largest count, previous position) of the best split of
     # digits[:pos] into k counts.
     table: list[dict[int, tuple[int, int]]] = [{} for _ in range(n + 1)]
@@ -210,11 +295,13 @@ def split_counts(
     for pos in range(n):
         if digits[pos] == "0" or not table[pos]:
             continue
+        fewest = min(table[pos])
+        states = [(k, v) for k, v in table[pos].items() if k <= fewest + _SPLIT_SLACK]
         for end in range(pos + 1, min(n, pos + width) + 1):
             value = int(digits[pos:end])
-            if value > bound:
+            if value > largest_count:
                 break
-            for k, (largest, _) in table[pos].items():
+            for k, (largest, _) in states:
                 candidate = (max(largest, value), pos)
                 current = table[end].get(k + 1)
                 if current is None or candidate[0] < current[0]:
@@ -223,8 +310,8 @@ def split_counts(
     valid = [parts for parts in options if sum(parts) <= bound]
     if not valid:
         return []
-    fewest = len(valid[0])
-    exact = [p for p in valid if len(p) == fewest and sum(p) == remaining]
+    fewest_parts = len(valid[0])
+    exact = [p for p in valid if len(p) == fewest_parts and sum(p) == remaining]
     return exact[0] if exact else valid[0]
 
 

@@ -20,6 +20,15 @@ ACK_TIMEOUT = 10.0
 # espota.py waits up to 60 s per read for the final OK (Update.end() checks the
 # MD5 over the whole image, which takes a while on big images).
 RESULT_TIMEOUT = 60.0
+# A host name lookup (mDNS .local names included) that takes longer than
+# espota.py's invitation wait will not succeed.
+LOOKUP_TIMEOUT = 10.0
+# Both cores print an error as one println(); text without its line end is
+# complete once nothing more came for this long.
+TEXT_TIMEOUT = 0.5
+# Before a retry: an ESP8266 gives up after 1000 ms without data, an ESP32
+# after 3 re-sent counts 1000 ms apart; then it listens for invitations again.
+RETRY_PAUSE = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +47,9 @@ class Timeouts:
     """Longest silence allowed while the board still owes acknowledgements."""
     result: float = RESULT_TIMEOUT
     """Wait for the board's final OK (or error) after the last byte."""
+    lookup: float = LOOKUP_TIMEOUT
+    """Wait for the board's host name to resolve."""
+    text: float = TEXT_TIMEOUT
+    """Wait for the rest of an error line the board printed without its end."""
+    retry_pause: float = RETRY_PAUSE
+    """Pause before a retry, so the board is back to idle."""

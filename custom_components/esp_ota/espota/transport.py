@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from typing import cast
+
+from .progress import FALLBACK_SEND_BUFFER, siocoutq_available, unacknowledged
 
 # Our kernel send buffer for the image. The board's own window (a few KB in
 # lwIP) bounds what is in flight anyway; a small buffer here also bounds how
@@ -52,8 +55,18 @@ class InvitationEndpoint(asyncio.DatagramProtocol):
             return None
 
 
+async def resolve(host: str, port: int, seconds: float) -> str:
+    """Return the board's IPv4 address; raise TimeoutError after ``seconds``."""
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout(seconds):
+        infos = await loop.getaddrinfo(
+            host, port, family=socket.AF_INET, type=socket.SOCK_DGRAM
+        )
+    return str(infos[0][4][0])
+
+
 async def open_invitation_endpoint(
-    host: str, port: int
+    address: str, port: int
 ) -> tuple[InvitationEndpoint, str]:
     """Connect a UDP socket to the board; return it and the local address.
 
@@ -63,7 +76,7 @@ async def open_invitation_endpoint(
     """
     loop = asyncio.get_running_loop()
     transport, endpoint = await loop.create_datagram_endpoint(
-        InvitationEndpoint, remote_addr=(host, port), family=socket.AF_INET
+        InvitationEndpoint, remote_addr=(address, port), family=socket.AF_INET
     )
     local_ip = str(transport.get_extra_info("sockname")[0])
     return endpoint, local_ip
@@ -80,6 +93,13 @@ class BoardStream(asyncio.Protocol):
         self.closed = False
         self.error: BaseException | None = None
         self.transport: asyncio.Transport | None = None
+        self.last_data = time.monotonic()
+        """When the board last sent anything (counts or text)."""
+        self.silent_for = 0.0
+        """How long the board had been silent before its latest data."""
+        self._sock: socket.socket | None = None
+        self._send_buffer = 0
+        self._received = (0, 0)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Take the first connection; refuse any further one."""
@@ -90,12 +110,19 @@ class BoardStream(asyncio.Protocol):
         self.transport = stream
         sock = transport.get_extra_info("socket")
         if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+            size = SEND_BUFFER_BYTES if siocoutq_available() else FALLBACK_SEND_BUFFER
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._send_buffer = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+            self._sock = sock
         self._connected.set_result(self)
 
     def data_received(self, data: bytes) -> None:
         """Buffer acknowledgements and text."""
+        now = time.monotonic()
+        if not self._buffer:
+            self.silent_for = now - self.last_data
+        self.last_data = now
         self._buffer += data
         self._wake()
 
@@ -134,6 +161,23 @@ class BoardStream(asyncio.Protocol):
         if self.transport is None:
             return 0
         return self.transport.get_write_buffer_size()
+
+    def received(self, total: int) -> tuple[int, int]:
+        """Return (surely, at most) bytes the board's TCP stack took in.
+
+        ``total`` is how much was written to this stream. Once the connection
+        is gone the kernel forgets its queue: the last reading stands.
+        """
+        if self.closed or self.transport is None or self.transport.is_closing():
+            return self._received
+        handed_over = total - self.unsent()
+        queued = unacknowledged(self._sock) if self._sock is not None else None
+        if queued is not None:
+            acked = max(0, handed_over - queued)
+            self._received = (acked, acked)
+        else:
+            self._received = (max(0, handed_over - self._send_buffer), handed_over)
+        return self._received
 
     def abort(self) -> None:
         """Close the connection at once."""
