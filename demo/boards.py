@@ -134,6 +134,9 @@ class WebBoardSpec:
     core: str = "esp32"
     path: str = "/update"
     host: str = "127.0.0.1"
+    free_space: int = 0x140000
+    """Room for a sketch: arduino-esp32's default partition table gives the
+    app 1.25 MiB (tools/partitions/default.csv)."""
 
     @property
     def device(self) -> str:
@@ -169,4 +172,6 @@ def web_board_command(spec: WebBoardSpec = WEB_BOARD) -> list[str]:
         spec.password,
         "--version",
         spec.version,
+        "--free-space",
+        str(spec.free_space),
     ]
