@@ -93,6 +93,16 @@ def flow_dialog(page: Any) -> Any:
     return page.locator("dialog-data-entry-flow")
 
 
+def goto(page: Any, target: str) -> None:
+    """Open ``target`` unless the page shows it already.
+
+    Loading the page the app is on races its own client-side navigation, and
+    Chromium aborts one of the two (net::ERR_ABORTED).
+    """
+    if page.url.split("?", 1)[0] != target:
+        page.goto(target)
+
+
 def close_flow(page: Any) -> None:
     """Close the flow dialog with its close button."""
     from playwright.sync_api import expect  # optional dependency
@@ -106,7 +116,7 @@ def entry_row(page: Any, url: str, title: str) -> Any:
     """Open esp_ota's integration page; return the row of the entry ``title``."""
     from playwright.sync_api import expect  # optional dependency
 
-    page.goto(f"{url}/config/integrations/integration/esp_ota")
+    goto(page, f"{url}/config/integrations/integration/esp_ota")
     row = page.locator("ha-md-list-item").filter(has_text=title)
     expect(row).to_be_visible(timeout=30_000)
     return row
@@ -217,7 +227,7 @@ def open_confirmation_repair(page: Any, url: str, version: str) -> None:
 
     # The demo's automation installs on the ESP8266 when this event fires.
     page.evaluate(FIRE_EVENT_JS, ["esp_ota_demo_install_workshop"])
-    page.goto(f"{url}/config/repairs")
+    goto(page, f"{url}/config/repairs")
     issue = page.get_by_text(f"Confirm firmware {version} for {ESP8266_BOARD.hostname}")
     expect(issue).to_be_visible()
     issue.click()
@@ -249,7 +259,7 @@ def fix_password_by_reauth(page: Any, url: str, password: str) -> None:
     """Enter the right password in the re-authentication the refusal started."""
     from playwright.sync_api import expect  # optional dependency
 
-    page.goto(f"{url}/config/integrations/dashboard")
+    goto(page, f"{url}/config/integrations/dashboard")
     card = page.locator("ha-config-flow-card").filter(has_text=ESP8266_BOARD.hostname)
     card.get_by_role("button", name="Reconfigure").click()
     flow = flow_dialog(page)
@@ -264,7 +274,7 @@ def fix_password_by_reauth(page: Any, url: str, password: str) -> None:
 
 def open_update_dialog(page: Any, url: str, name: str) -> Any:
     """Open a board's update dialog from the demo dashboard; return it."""
-    page.goto(f"{url}/lovelace/boards")
+    goto(page, f"{url}/lovelace/boards")
     page.locator("hui-entities-card").get_by_text(f"{name} Firmware").click()
     return page.locator("ha-more-info-dialog")
 

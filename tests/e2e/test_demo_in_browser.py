@@ -155,6 +155,13 @@ def update_esp8266(page: Any, url: str, screenshots: Path) -> None:
     story.assert_clean(page, "the failed install")
     assert ESP8266_BOARD.password is not None
     story.fix_password_by_reauth(page, url, ESP8266_BOARD.password)
+    # The entry reloads with the new password; its card comes back.
+    page.wait_for_function(
+        "([entity]) => ['on', 'off'].includes(document.querySelector("
+        "'home-assistant')?.hass?.states[entity]?.state)",
+        arg=[story.ESP8266_ENTITY],
+        timeout=30_000,
+    )
 
     dialog = story.open_update_dialog(page, url, ESP8266_BOARD.hostname)
     story.press_install(dialog, ESP8266_BOARD.version)
@@ -180,6 +187,16 @@ def update_esp8266(page: Any, url: str, screenshots: Path) -> None:
 def test_a_person_sets_up_and_updates_every_kind_of_board(
     demo: str, page: Any, screenshots: Path, tmp_path: Path
 ) -> None:
+    try:
+        tell_the_story(demo, page, screenshots, tmp_path)
+    except BaseException:
+        # What the browser showed when it went wrong (not a docs screenshot).
+        page.screenshot(path=screenshots / "failure.png")
+        raise
+
+
+def tell_the_story(demo: str, page: Any, screenshots: Path, tmp_path: Path) -> None:
+    """Run every chapter in order."""
     log_in(page, demo)
     add_discovered_esp32(page, demo, screenshots)
     story.add_web_board_by_hand(page, demo)
