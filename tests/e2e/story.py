@@ -96,11 +96,24 @@ def flow_dialog(page: Any) -> Any:
 def goto(page: Any, target: str) -> None:
     """Open ``target`` unless the page shows it already.
 
-    Loading the page the app is on races its own client-side navigation, and
-    Chromium aborts one of the two (net::ERR_ABORTED).
+    A load can race the app's own client-side navigation (a closing dialog
+    steps back in the history), and Chromium aborts the load
+    (net::ERR_ABORTED): the app's navigation has happened then, so the load
+    is tried again, at most twice more.
     """
-    if page.url.split("?", 1)[0] != target:
-        page.goto(target)
+    from playwright.sync_api import Error  # optional dependency
+
+    for attempt in range(3):
+        if page.url.split("?", 1)[0] == target:
+            return
+        try:
+            page.goto(target)
+        except Error as err:
+            if "ERR_ABORTED" not in str(err) or attempt == 2:
+                raise
+            page.wait_for_load_state()
+        else:
+            return
 
 
 def close_flow(page: Any) -> None:
@@ -126,7 +139,7 @@ def add_web_board_by_hand(page: Any, url: str) -> None:
     """Add integration → esp_ota → "web updater" → address → credentials."""
     from playwright.sync_api import expect  # optional dependency
 
-    page.goto(f"{url}/config/integrations/dashboard/add?domain=esp_ota")
+    goto(page, f"{url}/config/integrations/dashboard/add?domain=esp_ota")
     page.get_by_role("button", name="OK").click()
     flow = flow_dialog(page)
     host = flow.get_by_role("textbox", name="Host")

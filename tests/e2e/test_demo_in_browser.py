@@ -59,7 +59,7 @@ def add_discovered_esp32(page: Any, url: str, screenshots: Path) -> None:
     """Add the ESP32 waiting under "Discovered" in Devices & services."""
     from playwright.sync_api import expect  # optional dependency
 
-    page.goto(f"{url}/config/integrations/dashboard")
+    story.goto(page, f"{url}/config/integrations/dashboard")
     card = page.locator("ha-config-flow-card").filter(has_text=ESP32_BOARD.hostname)
     expect(card).to_be_visible(timeout=STAGED_TIMEOUT_MS)
     card.screenshot(path=screenshots / "discovered-board.png")
