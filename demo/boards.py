@@ -1,11 +1,13 @@
 """The demo's emulated boards, each announced over real mDNS.
 
-Three boards: an ESP8266 with an OTA password (added by the demo itself, with
+Four boards: an ESP8266 with an OTA password (added by the demo itself, with
 a firmware source that offers a newer version), an
 ESP32 without one (left "Discovered" for the person, or the e2e test, to add
-in the UI) and a pull-mode ESP32 that checks in at esp_ota's pull server
-(added by the demo once it checked in, as a person would from the "new board
-checked in" discovery).
+in the UI), a pull-mode ESP32 that checks in at esp_ota's pull server (added
+by the demo once it checked in, as a person would from the "new board checked
+in" discovery) and an ESP32 running the core's web updater (HTTPUpdateServer
+with a user name and password), which announces nothing: a person adds it by
+hand at 127.0.0.1, port 8080, which is also its name in Home Assistant.
 """
 
 from __future__ import annotations
@@ -123,4 +125,60 @@ def pull_board_command(spec: PullBoardSpec = PULL_BOARD) -> list[str]:
         spec.version,
         "--interval",
         str(spec.interval),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class WebBoardSpec:
+    """The emulated web updater board (ESP8266HTTPUpdateServer / HTTPUpdateServer)."""
+
+    hostname: str
+    """Its name in the emulator's log."""
+    port: int
+    username: str
+    password: str
+    version: str
+    core: str = "esp32"
+    path: str = "/update"
+    host: str = "127.0.0.1"
+    free_space: int = 0x140000
+    """Room for a sketch: arduino-esp32's default partition table gives the
+    app 1.25 MiB (tools/partitions/default.csv)."""
+
+    @property
+    def device(self) -> str:
+        """esp_ota's name of a board added by address: the address."""
+        return self.host
+
+
+WEB_BOARD: Final = WebBoardSpec(
+    hostname="esp32-shed",
+    port=8080,
+    username="admin",
+    password="shed-update",  # noqa: S106 - the emulated board's published demo password
+    version="1.0.0",
+)
+
+
+def web_board_command(spec: WebBoardSpec = WEB_BOARD) -> list[str]:
+    """Return the web updater board's command line."""
+    return [
+        sys.executable,
+        "-m",
+        "tools.esp_emulator",
+        "--web",
+        "--core",
+        spec.core,
+        "--hostname",
+        spec.hostname,
+        "--port",
+        str(spec.port),
+        "--username",
+        spec.username,
+        "--password",
+        spec.password,
+        "--version",
+        spec.version,
+        "--free-space",
+        str(spec.free_space),
     ]

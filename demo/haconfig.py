@@ -34,6 +34,18 @@ http:
   server_port: {port}
 zeroconf:
 update:
+# An automation that installs on the ESP8266 without a person: esp_ota refuses
+# until someone confirmed the image and says so under Settings → Repairs.
+automation:
+  - id: esp_ota_demo_install_workshop
+    alias: Install the workshop board's firmware
+    triggers:
+      - trigger: event
+        event_type: esp_ota_demo_install_workshop
+    actions:
+      - action: update.install
+        target:
+          entity_id: update.esp8266_workshop_firmware
 logger:
   default: warning
   logs:
@@ -66,13 +78,21 @@ DEMO_SOURCE_SUMMARY: Final = (
 ONBOARDING_DONE: Final = ["core_config", "analytics", "integration"]
 
 
-def dashboard(hostnames: list[str]) -> dict[str, Any]:
+def _slug(name: str) -> str:
+    """Return the entity id part Home Assistant makes of a device name."""
+    return name.replace("-", "_").replace(".", "_")
+
+
+def dashboard(hostnames: list[str], pushed: list[str] | None = None) -> dict[str, Any]:
     """Return the demo's Lovelace dashboard: the boards' update entities.
 
     Update entities are configuration entities, which the generated dashboard
     leaves out; a board not added yet shows as "not available" until it is.
+    ``pushed`` boards (esp_ota sends them their firmware) also show their last
+    install.
     """
-    slugs = [hostname.replace("-", "_") for hostname in hostnames]
+    slugs = [_slug(hostname) for hostname in hostnames]
+    pushed_slugs = [_slug(hostname) for hostname in pushed or []]
     return {
         "title": "esp_ota demo",
         "views": [
@@ -90,7 +110,10 @@ def dashboard(hostnames: list[str]) -> dict[str, Any]:
                             "**Install**. The `esp-…` board pulls its updates: "
                             "press **Install** on its card and it takes 2.0.0 "
                             "at its next check-in. The ESP8266 has a firmware "
-                            "source: its update to 1.1.0 appeared by itself."
+                            "source: its update to 1.1.0 appeared by itself. "
+                            "Add the web updater board by hand: host "
+                            "`127.0.0.1`, port 8080, user `admin`, password "
+                            "`shed-update`."
                         ),
                     },
                     {
@@ -102,6 +125,13 @@ def dashboard(hostnames: list[str]) -> dict[str, Any]:
                         "type": "entities",
                         "title": "Boards",
                         "entities": [f"binary_sensor.{slug}_online" for slug in slugs],
+                    },
+                    {
+                        "type": "entities",
+                        "title": "Last install",
+                        "entities": [
+                            f"sensor.{slug}_last_install" for slug in pushed_slugs
+                        ],
                     },
                 ],
             }
@@ -118,11 +148,13 @@ def _write_storage(
     (storage / key).write_text(json.dumps(document, indent=2), "utf-8")
 
 
-def write_config(config_dir: Path, port: int, hostnames: list[str]) -> None:
+def write_config(
+    config_dir: Path, port: int, hostnames: list[str], pushed: list[str] | None = None
+) -> None:
     """Create ``config_dir``: configuration, esp_ota linked in, dashboard, onboarding."""
     config_dir.mkdir(parents=True, exist_ok=True)
     _write_storage(config_dir, "onboarding", {"done": ONBOARDING_DONE}, 4)
-    _write_storage(config_dir, "lovelace", {"config": dashboard(hostnames)}, 1)
+    _write_storage(config_dir, "lovelace", {"config": dashboard(hostnames, pushed)}, 1)
     (config_dir / "configuration.yaml").write_text(
         CONFIGURATION_YAML.format(port=port), "utf-8"
     )

@@ -26,10 +26,13 @@ from .boards import (
     PULL_BOARD,
     PULL_URL_VARIABLE,
     PUSH_BOARDS,
+    WEB_BOARD,
     BoardSpec,
     PullBoardSpec,
+    WebBoardSpec,
     emulator_command,
     pull_board_command,
+    web_board_command,
 )
 from .haconfig import REPO, place_demo_firmware, place_demo_source, write_config
 from .hass_api import HassApi
@@ -65,6 +68,8 @@ class DemoStack:
     processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     pull: PullBoardSpec | None = PULL_BOARD
     """The pull-mode board; None leaves the pull server off."""
+    web: WebBoardSpec | None = WEB_BOARD
+    """The web updater board (a person adds it by hand); None: no such board."""
     _relay: asyncio.Server | None = None
 
     @property
@@ -94,10 +99,16 @@ class DemoStack:
         """Start Home Assistant and the boards; return when the demo is ready."""
         assert_private_network()
         devices = [spec.hostname for spec in self.boards]
+        if self.web is not None:
+            devices.append(self.web.device)
+            place_demo_firmware(self.config_dir, self.web.device)
         if self.pull is not None:
             devices.append(self.pull.device)
             place_demo_firmware(self.config_dir, self.pull.device)
-        write_config(self.config_dir, self.port, devices)
+        pushed = [spec.hostname for spec in self.boards]
+        if self.web is not None:
+            pushed.append(self.web.device)
+        write_config(self.config_dir, self.port, devices, pushed)
         for spec in self.boards:
             if not spec.auto_add:
                 place_demo_firmware(self.config_dir, spec.hostname)
@@ -119,6 +130,8 @@ class DemoStack:
         )
         for spec in self.boards:
             await self._spawn(spec.hostname, emulator_command(spec, self.flash_speed))
+        if self.web is not None:
+            await self._spawn(self.web.hostname, web_board_command(self.web))
         async with aiohttp.ClientSession() as session:
             api = HassApi(session, self.url)
             async with asyncio.timeout(HA_START_TIMEOUT):

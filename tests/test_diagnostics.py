@@ -79,6 +79,7 @@ async def test_diagnostics_show_the_board_with_its_password_redacted(
         "confirmation": None,
         "installed": None,
         "firmware_source": None,
+        "last_install": None,
     }
 
 

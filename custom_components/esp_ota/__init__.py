@@ -14,6 +14,12 @@ from homeassistant.helpers.typing import ConfigType
 from .board import EspOtaBoard, EspOtaConfigEntry
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
 from .firmware import ImageKind
+from .history import (
+    DATA_HISTORY,
+    InstallHistory,
+    async_clear_late_comeback,
+    async_delete_board_issues,
+)
 from .identity import (
     async_adopt_identity,
     async_migrate_entry as async_migrate_entry,  # HA calls it from here
@@ -49,6 +55,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     ledger = Ledger(hass)
     await ledger.async_load()
     hass.data[DATA_LEDGER] = ledger
+    history = InstallHistory(hass)
+    await history.async_load()
+    hass.data[DATA_HISTORY] = history
     settings = Settings(hass)
     await settings.async_load()
     hass.data[DATA_SETTINGS] = settings
@@ -83,6 +92,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
         board.async_add_listener(lambda: _async_update_device(hass, entry))
     )
     entry.async_on_unload(
+        board.async_add_listener(lambda: async_clear_late_comeback(hass, entry))
+    )
+    entry.async_on_unload(
         get_store(hass).async_add_listener(
             board_key(entry), lambda: _async_staged_changed(hass, entry)
         )
@@ -110,10 +122,12 @@ def _async_staged_changed(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
-    """Forget staged firmware and records of a board that was deleted."""
+    """Forget staged firmware, records and repairs of a board that was deleted."""
     key = board_key(entry)
     await get_store(hass).async_remove_board(key)
     await hass.data[DATA_LEDGER].async_forget(key)
+    await hass.data[DATA_HISTORY].async_forget(key)
+    async_delete_board_issues(hass, entry)
     hass.data[DATA_PULL].async_forget(entry)
     await hass.data[DATA_SOURCES].async_forget(entry.entry_id)
 

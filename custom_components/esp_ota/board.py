@@ -11,8 +11,9 @@ while an entry added by hand is assumed available, because many sketches never
 announce themselves or live on another subnet. Web updater boards
 (``transport: web``) have no ``_arduino._tcp`` announcement at all and are
 always assumed available. Either way, once an mDNS record
-says the board is gone (goodbye packet or expired record), it is unavailable
-until it is announced again.
+says the board is gone (goodbye packet or expired record), or a board heard
+over mDNS stops answering the re-queries (``liveness.py``), it is unavailable
+until it is heard from again.
 """
 
 from __future__ import annotations
@@ -184,6 +185,13 @@ class EspOtaBoard:
         if self.available:
             # Logged once per outage, as the quality scale asks.
             LOGGER.info("Board %s is unavailable (no longer announced)", self.hostname)
+        self.available = False
+        self._async_notify()
+
+    @callback
+    def async_handle_silence(self) -> None:
+        """Take in that the board stopped answering mDNS queries: unavailable."""
+        LOGGER.info("Board %s is unavailable (stopped answering)", self.hostname)
         self.available = False
         self._async_notify()
 

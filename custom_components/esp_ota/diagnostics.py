@@ -10,6 +10,7 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .board import EspOtaConfigEntry
+from .history import DATA_HISTORY
 from .ledger import DATA_LEDGER
 from .source_manager import DATA_SOURCES, source_config
 from .staging import board_key, get_store
@@ -70,6 +71,9 @@ async def async_get_config_entry_diagnostics(
         ),
         "installed": asdict(installed)
         if (installed := ledger.installed(key))
+        else None,
+        "last_install": asdict(last)
+        if (last := hass.data[DATA_HISTORY].last(key))
         else None,
         "firmware_source": _source(hass, entry),
     }

@@ -4,16 +4,21 @@ One ``AsyncServiceBrowser`` for ``_arduino._tcp.local.`` runs on Home
 Assistant's shared zeroconf instance while at least one board entry is loaded.
 It resolves added and updated services (address, port, TXT) and hands them to
 the matching ``EspOtaBoard``; a removed service makes its board unavailable.
+Every TICK seconds it asks quiet boards for their address record and marks a
+board that stopped answering unavailable (rules in ``liveness.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Final
 
 from homeassistant.components import zeroconf as ha_zeroconf
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 from zeroconf import (
     IPVersion,
@@ -22,7 +27,12 @@ from zeroconf import (
     ServiceStateChange,
     Zeroconf,
 )
+
+# python-zeroconf re-exports these two from its package but not in __all__.
+from zeroconf._dns import DNSQuestion
+from zeroconf._protocol.outgoing import DNSOutgoing
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+from zeroconf.const import _CLASS_IN, _FLAGS_QR_QUERY, _TYPE_A
 
 from .announcement import (
     BoardAnnouncement,
@@ -31,6 +41,7 @@ from .announcement import (
 )
 from .board import EspOtaBoard
 from .const import ARDUINO_SERVICE_TYPE, DOMAIN, LOGGER
+from .liveness import TICK, QueryScheduler, is_silent
 
 DATA_PRESENCE: HassKey[EspOtaPresence] = HassKey(f"{DOMAIN}_presence")
 
@@ -109,6 +120,8 @@ class EspOtaPresence:
         self._browser: AsyncServiceBrowser | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._listener = _HeardFromListener(self)
+        self._scheduler = QueryScheduler()
+        self._unsub_tick: CALLBACK_TYPE | None = None
 
     @property
     def boards(self) -> dict[str, EspOtaBoard]:
@@ -124,9 +137,15 @@ class EspOtaPresence:
             handlers=[self._async_on_service_state_change],
         )
         self._aiozc.zeroconf.async_add_listener(self._listener, None)
+        self._unsub_tick = async_track_time_interval(
+            self._hass, self._async_tick, timedelta(seconds=TICK)
+        )
 
     async def async_stop(self) -> None:
-        """Stop the browser and any resolution still running."""
+        """Stop the browser, the re-queries and any resolution still running."""
+        if self._unsub_tick is not None:
+            self._unsub_tick()
+            self._unsub_tick = None
         self._aiozc.zeroconf.async_remove_listener(self._listener)
         for task in list(self._tasks):
             task.cancel()
@@ -155,6 +174,7 @@ class EspOtaPresence:
     def async_register(self, board: EspOtaBoard) -> None:
         """Follow this board from now on, starting from its last announcement."""
         self._boards[board.hostname] = board
+        self._scheduler.add(board.hostname, dt_util.utcnow().timestamp())
         if announcement := self._seen.get(board.hostname):
             board.async_handle_announcement(announcement)
 
@@ -163,7 +183,40 @@ class EspOtaPresence:
         """Stop following this board; return True if no board is left."""
         if self._boards.get(board.hostname) is board:
             del self._boards[board.hostname]
+            self._scheduler.remove(board.hostname)
         return not self._boards
+
+    @callback
+    def _async_tick(self, _now: datetime) -> None:
+        """Mark boards that stopped answering offline; ask the quiet ones."""
+        now = dt_util.utcnow().timestamp()
+        heard = {
+            hostname: board.last_seen.timestamp() if board.last_seen else None
+            for hostname, board in self._boards.items()
+        }
+        busy = {
+            hostname
+            for hostname, board in self._boards.items()
+            if board.install_lock.locked()
+        }
+        for hostname, board in self._boards.items():
+            if (
+                board.available
+                and hostname not in busy
+                and is_silent(now, heard[hostname])
+            ):
+                board.async_handle_silence()
+        if asked := self._scheduler.due(now, heard, busy):
+            self._async_ask(asked)
+
+    @callback
+    def _async_ask(self, hostnames: list[str]) -> None:
+        """Ask for the boards' address records, all in one mDNS query."""
+        query = DNSOutgoing(_FLAGS_QR_QUERY)
+        for hostname in hostnames:
+            query.add_question(DNSQuestion(f"{hostname}.local.", _TYPE_A, _CLASS_IN))
+        LOGGER.debug("Asking %s whether they are still there", ", ".join(hostnames))
+        self._aiozc.zeroconf.async_send(query)
 
     @callback
     def async_handle_service_info(self, info: ZeroconfServiceInfo) -> None:

@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .board import EspOtaConfigEntry
 from .const import is_pull_entry
 from .entity import EspOtaEntity
+from .install_sensor import EspOtaLastInstallSensor
 from .pull.hub import DATA_PULL
 from .pull.record import CheckInRecord
 from .source_sensor import SOURCE_SENSORS, EspOtaSourceSensor
@@ -90,11 +91,12 @@ async def async_setup_entry(
     entry: EspOtaConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the source sensors, and the check-in sensors of a pull board."""
+    """Add the source sensors, then the last install or the check-in sensors."""
     async_add_entities(
         EspOtaSourceSensor(entry, description) for description in SOURCE_SENSORS
     )
     if not is_pull_entry(entry):
+        async_add_entities([EspOtaLastInstallSensor(entry)])
         return
     async_add_entities(EspOtaPullSensor(entry, description) for description in SENSORS)
 

@@ -18,8 +18,9 @@ from .board import EspOtaConfigEntry
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
 from .entity import EspOtaEntity
 from .firmware import ImageKind
+from .history import async_record_install
 from .install import Transport, async_install
-from .ledger import DATA_LEDGER
+from .ledger import DATA_LEDGER, Installed
 from .pull.update_entity import PullUpdateMixin
 from .redact import shown_source
 from .staging import board_key, get_store, ledger_key
@@ -130,12 +131,32 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         A sketch announces its own version only; a filesystem's is known from
         esp_ota's last install of one.
         """
-        if self._kind is ImageKind.APP and self.board.version is not None:
-            return self.board.version
         installed = self.hass.data[DATA_LEDGER].installed(
             ledger_key(self._entry, self._kind)
         )
+        announced = self.board.version
+        if self._kind is ImageKind.APP and announced is not None:
+            return self._version_of_hash(announced, installed) or announced
         return self._or_unknown(installed.version if installed else None)
+
+    def _version_of_hash(
+        self, announced: str, installed: Installed | None
+    ) -> str | None:
+        """Return the version of a known image whose MD5 or SHA-256 was announced.
+
+        A sketch that publishes ``ESP.getSketchMD5()`` (ESP8266 core,
+        cores/esp8266/Esp.cpp) announces a hash, not a version: when it is the
+        hash of an image esp_ota staged or installed for this board, that
+        image's version is the one a person recognises.
+        """
+        value = announced.strip().lower()
+        known: list[StagedFirmware | Installed] = [*self._staged]
+        if installed is not None:
+            known.append(installed)
+        for image in known:
+            if value in (image.md5, image.sha256):
+                return image.version
+        return None
 
     def _or_unknown(self, version: str | None) -> str | None:
         """Say "unknown" rather than nothing once there is something to install.
@@ -206,15 +227,16 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         self._last_percent = None
         self.async_write_ha_state()
         try:
-            await async_install(
-                self.hass,
-                self._entry,
-                staged,
-                context=self._context,
-                transport=self._transport,
-                progress=self._async_progress,
-                on_started=self._async_started,
-            )
+            async with async_record_install(self.hass, self._entry, staged) as attempt:
+                await async_install(
+                    self.hass,
+                    self._entry,
+                    staged,
+                    context=self._context,
+                    transport=self._transport,
+                    progress=self._async_progress,
+                    on_started=attempt.started(self._async_started),
+                )
         finally:
             self._attr_in_progress = False
             self._attr_update_percentage = None

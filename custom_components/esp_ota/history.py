@@ -1,0 +1,181 @@
+"""The last install of every board: what was tried, how it ended, and why.
+
+Rules:
+- every push install a person or an automation starts is recorded once it
+  ends, whatever the outcome: ``succeeded``, ``refused`` (a rule stopped it
+  before a byte was sent) or ``failed`` (it stopped after flashing began);
+- a record keeps the time it ended, the version and target, the method (the
+  entry's transport), the outcome, the reason (the translation key of the
+  error, None on success) and how many seconds it took;
+- only the last record of a board is kept, across restarts, and it is
+  forgotten with the board's entry;
+- the "did not come back" repair of a board goes away as soon as the board is
+  heard from after the repair was raised (it came back late), and every
+  repair of a board goes away when its entry is removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+import contextlib
+from dataclasses import asdict, dataclass
+import time
+from typing import TYPE_CHECKING, Final, Literal
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_ESPOTA
+from .firmware import ImageKind
+from .install import comeback_issue_id, confirmation_issue_id
+from .staging import board_key, ledger_key
+
+if TYPE_CHECKING:
+    from .board import EspOtaConfigEntry
+    from .store import StagedFirmware
+
+STORAGE_KEY: Final = "esp_ota.history"
+STORAGE_VERSION: Final = 1
+DATA_HISTORY: HassKey[InstallHistory] = HassKey(f"{DOMAIN}_history")
+
+type Outcome = Literal["succeeded", "refused", "failed"]
+OUTCOMES: Final[list[str]] = ["succeeded", "refused", "failed"]
+
+
+def last_install_signal(board: str) -> str:
+    """Return the dispatcher signal sent when a board's last install changes."""
+    return f"{DOMAIN}_last_install_{board}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstallRecord:
+    """How one install ended."""
+
+    at: str
+    version: str
+    target: str
+    method: str
+    outcome: Outcome
+    reason: str | None
+    seconds: float
+
+
+class InstallHistory:
+    """The last install record of every board, kept across restarts."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Create the history; call async_load before use."""
+        self._hass = hass
+        self._store: Store[dict[str, dict[str, object]]] = Store(
+            hass, STORAGE_VERSION, STORAGE_KEY
+        )
+        self._last: dict[str, InstallRecord] = {}
+
+    async def async_load(self) -> None:
+        """Load the records kept before the last restart."""
+        data = await self._store.async_load() or {}
+        self._last = {
+            board: InstallRecord(**item)  # type: ignore[arg-type]
+            for board, item in data.items()
+        }
+
+    def last(self, board: str) -> InstallRecord | None:
+        """Return the board's last install, if esp_ota ever ran one."""
+        return self._last.get(board)
+
+    async def async_record(self, board: str, record: InstallRecord) -> None:
+        """Keep ``record`` as the board's last install and tell its sensor."""
+        self._last[board] = record
+        await self._async_save()
+        async_dispatcher_send(self._hass, last_install_signal(board))
+
+    async def async_forget(self, board: str) -> None:
+        """Forget a board that was deleted."""
+        if self._last.pop(board, None) is not None:
+            await self._async_save()
+
+    async def _async_save(self) -> None:
+        await self._store.async_save(
+            {board: asdict(record) for board, record in self._last.items()}
+        )
+
+
+class InstallAttempt:
+    """One install being timed; ``started`` marks that flashing began."""
+
+    def __init__(self) -> None:
+        """Start the clock."""
+        self.begun = time.monotonic()
+        self.flashing = False
+
+    def started(self, then: Callable[[], None]) -> Callable[[], None]:
+        """Wrap the install's on_started callback to note that flashing began."""
+
+        def on_started() -> None:
+            self.flashing = True
+            then()
+
+        return on_started
+
+
+@contextlib.asynccontextmanager
+async def async_record_install(
+    hass: HomeAssistant, entry: EspOtaConfigEntry, staged: StagedFirmware
+) -> AsyncIterator[InstallAttempt]:
+    """Record how the install run inside this context ends.
+
+    A translated error is recorded and raised on; a cancellation (Home
+    Assistant stopping) is not an outcome and leaves the last record alone.
+    """
+    attempt = InstallAttempt()
+
+    async def record(outcome: Outcome, reason: str | None) -> None:
+        await hass.data[DATA_HISTORY].async_record(
+            board_key(entry),
+            InstallRecord(
+                at=dt_util.utcnow().isoformat(),
+                version=staged.version,
+                target=staged.kind.value,
+                method=str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA)),
+                outcome=outcome,
+                reason=reason,
+                seconds=round(time.monotonic() - attempt.begun, 1),
+            ),
+        )
+
+    try:
+        yield attempt
+    except HomeAssistantError as err:
+        reason = err.translation_key or type(err).__name__
+        await record("failed" if attempt.flashing else "refused", reason)
+        raise
+    else:
+        await record("succeeded", None)
+
+
+@callback
+def async_clear_late_comeback(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+    """Drop "did not come back" repairs once the board was heard from after them."""
+    board = entry.runtime_data
+    if not board.available or board.last_seen is None:
+        return
+    registry = ir.async_get(hass)
+    for kind in ImageKind:
+        issue_id = comeback_issue_id(ledger_key(entry, kind))
+        issue = registry.async_get_issue(DOMAIN, issue_id)
+        if issue is not None and issue.created < board.last_seen:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+@callback
+def async_delete_board_issues(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
+    """Delete every repair issue of a board (its entry is being removed)."""
+    for kind in ImageKind:
+        key = ledger_key(entry, kind)
+        for issue_id in (confirmation_issue_id(key), comeback_issue_id(key)):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
