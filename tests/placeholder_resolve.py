@@ -49,9 +49,9 @@ class Package:
                     self.constants[target.id] = text
                 if isinstance(node, Function):
                     self.functions[node.name] = node
-            for node in ast.walk(tree):
-                if isinstance(node, ast.ClassDef):
-                    self._add_class(node)
+            for item in ast.walk(tree):
+                if isinstance(item, ast.ClassDef):
+                    self._add_class(item)
 
     def _add_class(self, node: ast.ClassDef) -> None:
         self.bases[node.name] = [_name_of(base) for base in node.bases]
@@ -145,6 +145,8 @@ class Resolver:
             return self.keys(source) if isinstance(source, ast.Name) else {UNKNOWN}
         if isinstance(node, ast.BoolOp):
             return set().union(*(self.keys(value) for value in node.values))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return self.keys(node.left) | self.keys(node.right)
         if isinstance(node, ast.Name):
             return self._name(node.id)
         if isinstance(node, ast.Attribute) and node.attr in self.module.attributes:
@@ -172,20 +174,34 @@ class Resolver:
                         # placeholders["detail"] = ...
                         found |= set(self.strings(target.slice))  # type: ignore[attr-defined]
             if _method_of(node, name, "update"):
-                found |= self.keys(node.args[0])  # type: ignore[attr-defined]
+                found |= self._dict_call(node)  # type: ignore[arg-type]
+            if (
+                isinstance(node, ast.AugAssign)
+                and isinstance(node.op, ast.BitOr)
+                and isinstance(node.target, ast.Name)
+                and node.target.id == name
+            ):
+                found |= self.keys(node.value)
         if not found and name in self.params():
             return {PARAM + name}
         return found or {UNKNOWN}
 
     def _call(self, node: ast.Call) -> set[str]:
         name = call_name(node)
-        if name == "dict" and len(node.args) == 1:
-            return self.keys(node.args[0])
+        if name == "dict":
+            return self._dict_call(node)
         function = self.module.functions.get(name or "")
         if function is None:
             return {UNKNOWN}
         inner = Resolver(self.module, function)
         return set().union(*(inner.keys(value) for value in _returned(function)))
+
+    def _dict_call(self, node: ast.Call) -> set[str]:
+        """``dict(mapping, key=...)`` and ``mapping.update(other, key=...)``."""
+        found = set().union(*(self.keys(arg) for arg in node.args))
+        for item in node.keywords:
+            found |= {item.arg} if item.arg else self.keys(item.value)
+        return found
 
     def strings(self, node: ast.expr | None) -> list[str]:
         """Return the strings a translation key expression can be."""
@@ -202,7 +218,7 @@ class Resolver:
         if isinstance(node, ast.JoinedStr):
             return self._formatted(node)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            classes = self._type_of(node.value.id)
+            classes = self._narrowed(node) or self._type_of(node.value.id)
             return self.module.package.attribute_strings(classes, node.attr)
         return constants(node)
 
@@ -228,6 +244,35 @@ class Resolver:
             else:
                 parts.append(constants(value))
         return ["".join(combination) for combination in product(*parts)]
+
+    def _narrowed(self, node: ast.Attribute) -> list[str]:
+        """Classes of ``if isinstance(name, A | B):`` around ``name.attr``."""
+        name = getattr(node.value, "id", "")
+        found: list[str] = []
+        for test in ast.walk(self.function) if self.function else []:
+            if not (
+                isinstance(test, ast.If)
+                and isinstance(test.test, ast.Call)
+                and call_name(test.test) == "isinstance"
+                and getattr(test.test.args[0], "id", None) == name
+                and any(node is n for s in test.body for n in ast.walk(s))
+            ):
+                continue
+            kinds = [test.test.args[1]]
+            while any(isinstance(k, ast.BinOp | ast.Tuple) for k in kinds):
+                kinds = [
+                    part
+                    for k in kinds
+                    for part in (
+                        [k.left, k.right]
+                        if isinstance(k, ast.BinOp)
+                        else k.elts
+                        if isinstance(k, ast.Tuple)
+                        else [k]
+                    )
+                ]
+            found = [_name_of(kind) for kind in kinds]
+        return found
 
     def _type_of(self, name: str) -> list[str]:
         """Classes a name is annotated with or caught as in this function."""

@@ -39,6 +39,11 @@ from .placeholder_resolve import (
 __all__ = ["KWARGS", "UNKNOWN", "Sites", "collect", "untold"]
 
 _ISSUE_CALLS = ("async_create_issue", "create_issue")
+_FLOW_CALLS = {
+    "async_show_form": ("step", "step_id"),
+    "async_show_menu": ("step", "step_id"),
+    "async_abort": ("abort", "reason"),
+}
 
 
 @dataclass
@@ -159,7 +164,7 @@ def _helper(unit: _Unit, helpers: _Helpers) -> Helper | None:
     for call in ast.walk(unit.function):
         if not isinstance(call, ast.Call):
             continue
-        for section, key, passed in _key_sites(resolver, call, helpers):
+        for section, key, passed in _key_sites(resolver, call, helpers, unit.flow):
             if isinstance(key, ast.Name) and key.id in params:
                 keys = passed | (found.keys if found is not None else set())
                 found = Helper(
@@ -169,10 +174,15 @@ def _helper(unit: _Unit, helpers: _Helpers) -> Helper | None:
 
 
 def _key_sites(
-    resolver: Resolver, call: ast.Call, helpers: _Helpers
+    resolver: Resolver, call: ast.Call, helpers: _Helpers, flow: str
 ) -> list[tuple[str, ast.expr | None, set[str]]]:
-    """(section, key expression, placeholder keys) a call names a text with."""
+    """Return (section, key expression, placeholder keys) of the texts a call shows."""
     name = call_name(call) or ""
+    shown = _FLOW_CALLS.get(name)
+    if shown is not None:
+        section, key_name = shown
+        placeholders = resolver.keys(keyword(call, "description_placeholders"))
+        return [(f"{flow}.{section}", keyword(call, key_name), placeholders)]
     key = keyword(call, "translation_key")
     if key is not None and (
         name in _ISSUE_CALLS or name.endswith(("Error", "Exception", "__init__"))
@@ -221,7 +231,6 @@ def _call_keys(resolver: Resolver, call: ast.Call, helper: Helper) -> set[str]:
 
 def _collect_function(sites: Sites, unit: _Unit, helpers: _Helpers) -> None:
     resolver = Resolver(unit.module, unit.function)
-    flow = unit.flow
     form_keys: set[str] = set()
     form_errors: set[str] = set()
     for node in ast.walk(unit.function):
@@ -229,25 +238,17 @@ def _collect_function(sites: Sites, unit: _Unit, helpers: _Helpers) -> None:
             form_errors.update(resolver.strings(node.value))
         if not isinstance(node, ast.Call):
             continue
-        name = call_name(node)
-        if name in ("async_show_form", "async_show_menu"):
-            keys = resolver.keys(keyword(node, "description_placeholders"))
-            form_keys |= keys
-            for step in resolver.strings(keyword(node, "step_id")):
-                sites.keys[f"{flow}.step.{step}"] |= keys
-                if name == "async_show_menu":
-                    sites.menus.add(f"{flow}.step.{step}")
-        elif name == "async_abort":
-            keys = resolver.keys(keyword(node, "description_placeholders"))
-            for reason in resolver.strings(keyword(node, "reason")):
-                sites.keys[f"{flow}.abort.{reason}"] |= keys
-        for section, key, keys in _key_sites(resolver, node, helpers):
+        for section, key, keys in _key_sites(resolver, node, helpers, unit.flow):
+            if section.endswith(".step"):
+                form_keys |= keys  # the errors this function sets show on it
             if isinstance(key, ast.Name) and key.id in resolver.params():
                 continue  # a helper: its call sites name the text
             for text in resolver.strings(key):
                 sites.keys[f"{section}.{text}"] |= keys
+                if call_name(node) == "async_show_menu":
+                    sites.menus.add(f"{section}.{text}")
     for error in form_errors:
-        sites.keys[f"{flow}.error.{error}"] |= form_keys
+        sites.keys[f"{unit.flow}.error.{error}"] |= form_keys
 
 
 def _is_errors_item(node: ast.Assign) -> bool:

@@ -251,3 +251,54 @@ def test_the_checks_catch_what_the_frontend_and_hassfest_refuse() -> None:
     sites = collect(INTEGRATION)
     assert "options.step.init" in sites.menus
     assert sites.keys["options.step.upload"] >= {"board"}
+
+
+SYNTHETIC_FLOW = """
+from homeassistant.config_entries import OptionsFlow
+
+KEY = "espota_refused"
+
+
+class Flow(OptionsFlow):
+    async def async_step_espota(self, user_input=None):
+        errors = {}
+        placeholders = {"board": "b"}
+        placeholders |= {"port": "1"}
+        if user_input:
+            errors["base"] = "espota_port"
+        return self._show("espota", errors, dict(placeholders, host="h"))
+
+    def _show(self, step, errors, placeholders):
+        return self.async_show_form(
+            step_id=step, errors=errors, description_placeholders=placeholders
+        )
+
+
+def _fail(key, placeholders):
+    raise HomeAssistantError(translation_key=key, translation_placeholders=placeholders)
+
+
+def refuse():
+    _fail(KEY, {"board": "b"})
+"""
+
+
+def test_helpers_of_steps_and_keys_in_constants_are_followed(tmp_path: Path) -> None:
+    """A step shown by a helper, placeholders built step by step, a key constant."""
+    (tmp_path / "options_flow.py").write_text(SYNTHETIC_FLOW, encoding="utf-8")
+    sites = collect(tmp_path)
+    assert sites.keys["options.step.espota"] == {"board", "port", "host"}
+    assert sites.keys["options.error.espota_port"] == {"board", "port", "host"}
+    assert sites.keys["exceptions.espota_refused"] == {"board"}
+    strings = {
+        "options": {
+            "step": {"espota": {"description": "{board} {host} {port} {planted}"}},
+            "error": {"espota_port": "{board} {port}"},
+        },
+        "exceptions": {"espota_refused": {"message": "{board} {host}"}},
+    }
+    (tmp_path / "strings.json").write_text(json.dumps(strings), encoding="utf-8")
+    assert sorted(_placeholder_problems(tmp_path)) == [
+        "exceptions.espota_refused.message: ['host'] not passed by the code",
+        "options.step.espota.description: ['planted'] not passed by the code",
+    ]
