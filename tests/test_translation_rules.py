@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import json
 from pathlib import Path
 import re
+import shutil
 import string
 from typing import Any
 
@@ -35,7 +36,7 @@ from custom_components.esp_ota.staging import staging_error
 from custom_components.esp_ota.store import ImageTooLargeError
 
 from .icu_syntax import IcuSyntaxError, check
-from .placeholder_sites import KWARGS, UNKNOWN, Sites, collect
+from .placeholder_sites import Sites, collect, untold
 
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / "esp_ota"
 FILES = [INTEGRATION / "strings.json", *sorted(INTEGRATION.glob("translations/*.json"))]
@@ -148,15 +149,16 @@ def _expected(sites: Sites, where: str) -> set[str] | None:
     return set()  # entity names, selectors, services: no placeholders passed
 
 
-def test_every_placeholder_is_one_the_code_passes() -> None:
-    sites = collect(INTEGRATION)
+def _placeholder_problems(package: Path) -> list[str]:
+    """Texts of a package whose placeholders its code does not (or not surely) pass."""
+    sites = collect(package)
     staging = _staging_placeholders()
     for key, keys in staging.items():
         # Refused uploads show the exception's placeholders and the board.
         sites.keys[f"options.error.{key}"] |= keys | {"board"}
         sites.keys[f"exceptions.{key}"] |= keys
     problems = []
-    for where, text in _texts(_load(INTEGRATION / "strings.json")):
+    for where, text in _texts(_load(package / "strings.json")):
         used = _placeholders(text)
         if not used:
             continue
@@ -164,14 +166,76 @@ def test_every_placeholder_is_one_the_code_passes() -> None:
         if where.startswith(("exceptions.firmware_", "options.error.firmware_")):
             # staging_error: every other image error is firmware_<key> + detail.
             expected = {"detail", "board"} if where[0] == "o" else {"detail"}
-        if expected is None or UNKNOWN in expected or KWARGS in expected:
+        if expected is None or untold(expected):
             problems.append(f"{where}: no code site tells its placeholders")
         elif missing := used - expected:
             problems.append(f"{where}: {sorted(missing)} not passed by the code")
         menu_title = where.endswith(".title") and where.rsplit(".", 1)[0] in sites.menus
         if menu_title:
             problems.append(f"{where}: a menu's title gets no placeholders")
+    return problems
+
+
+def test_every_placeholder_is_one_the_code_passes() -> None:
+    problems = _placeholder_problems(INTEGRATION)
     assert problems == [], "\n".join(problems)
+
+
+# Texts reached through helpers, issue helpers, placeholders built in a
+# variable, keys in a variable, a constant or an f-string, and sub-packages.
+PLANTED = [
+    ("config", "step", "pull_confirm", "description"),
+    ("options", "step", "settings", "description"),
+    ("options", "error", "source_no_build"),
+    ("exceptions", "inbox_refused", "message"),
+    ("exceptions", "inbox_left_in_place", "message"),
+    ("exceptions", "source_digest_mismatch", "message"),
+    ("exceptions", "board_refused", "message"),
+    ("issues", "store_records_skipped", "description"),
+    ("issues", "store_unreadable", "title"),
+    ("issues", "pull_no_room", "description"),
+    ("issues", "source_failing", "description"),
+]
+
+
+def _edit(package: Path, name: str, old: str, new: str) -> None:
+    path = package / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_placeholder_the_code_does_not_pass_is_caught(tmp_path: Path) -> None:
+    """Plant a wrong placeholder in each kind of site of a copy: each is named."""
+    package = tmp_path / "esp_ota"
+    shutil.copytree(INTEGRATION, package)
+    data = _load(package / "strings.json")
+    for path in PLANTED:
+        *parents, last = path
+        node = data
+        for part in parents:
+            node = node[part]
+        node[last] += " {planted}"
+    (package / "strings.json").write_text(json.dumps(data), encoding="utf-8")
+    # The code stops passing a keyword argument through **extra.
+    _edit(package, "inbox.py", ", rejected=_shown(rejected))", ")")
+    # A key the tree cannot tell is named, not taken as passing.
+    _edit(package, "pull/repairs.py", 'key="pull_no_room"', 'key=str("pull_no_room")')
+    problems = _placeholder_problems(package)
+    expected = {
+        f"{'.'.join(path)}: ['planted'] not passed by the code" for path in PLANTED
+    }
+    expected -= {
+        p
+        for p in expected
+        if p.startswith(("exceptions.inbox_refused.", "issues.pull_no_room."))
+    }
+    expected |= {
+        "exceptions.inbox_refused.message: ['planted', 'rejected'] not passed by the code",
+        "issues.pull_no_room.title: no code site tells its placeholders",
+        "issues.pull_no_room.description: no code site tells its placeholders",
+    }
+    assert sorted(problems) == sorted(expected)
 
 
 def test_the_checks_catch_what_the_frontend_and_hassfest_refuse() -> None:
@@ -187,3 +251,54 @@ def test_the_checks_catch_what_the_frontend_and_hassfest_refuse() -> None:
     sites = collect(INTEGRATION)
     assert "options.step.init" in sites.menus
     assert sites.keys["options.step.upload"] >= {"board"}
+
+
+SYNTHETIC_FLOW = """
+from homeassistant.config_entries import OptionsFlow
+
+KEY = "espota_refused"
+
+
+class Flow(OptionsFlow):
+    async def async_step_espota(self, user_input=None):
+        errors = {}
+        placeholders = {"board": "b"}
+        placeholders |= {"port": "1"}
+        if user_input:
+            errors["base"] = "espota_port"
+        return self._show("espota", errors, dict(placeholders, host="h"))
+
+    def _show(self, step, errors, placeholders):
+        return self.async_show_form(
+            step_id=step, errors=errors, description_placeholders=placeholders
+        )
+
+
+def _fail(key, placeholders):
+    raise HomeAssistantError(translation_key=key, translation_placeholders=placeholders)
+
+
+def refuse():
+    _fail(KEY, {"board": "b"})
+"""
+
+
+def test_helpers_of_steps_and_keys_in_constants_are_followed(tmp_path: Path) -> None:
+    """A step shown by a helper, placeholders built step by step, a key constant."""
+    (tmp_path / "options_flow.py").write_text(SYNTHETIC_FLOW, encoding="utf-8")
+    sites = collect(tmp_path)
+    assert sites.keys["options.step.espota"] == {"board", "port", "host"}
+    assert sites.keys["options.error.espota_port"] == {"board", "port", "host"}
+    assert sites.keys["exceptions.espota_refused"] == {"board"}
+    strings = {
+        "options": {
+            "step": {"espota": {"description": "{board} {host} {port} {planted}"}},
+            "error": {"espota_port": "{board} {port}"},
+        },
+        "exceptions": {"espota_refused": {"message": "{board} {host}"}},
+    }
+    (tmp_path / "strings.json").write_text(json.dumps(strings), encoding="utf-8")
+    assert sorted(_placeholder_problems(tmp_path)) == [
+        "exceptions.espota_refused.message: ['host'] not passed by the code",
+        "options.step.espota.description: ['planted'] not passed by the code",
+    ]
