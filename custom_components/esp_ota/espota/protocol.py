@@ -252,12 +252,14 @@ class AckParser:
         bound = max(0, min(limit - self.committed, remaining))
         known = sum(len(str(part)) for part in self.parts)
         glued = len(self.pending) - known > _SHORT_RUN
-        parts = self._best_split(bound, remaining, None)
-        if glued and sum(parts) != remaining:
+        parts: list[int] = []
+        if glued:
             # Many glued counts come from an ESP32, whose every count is at
             # most one 1460-byte read; fewest counts under a loose bound would
             # merge them into big wrong ones.
-            parts = self._best_split(bound, remaining, ESP32_MAX_READ) or parts
+            parts = self._best_split(bound, remaining, ESP32_MAX_READ)
+        if not parts:
+            parts = self._best_split(bound, remaining, None)
         if not parts:
             return  # not parseable yet: wait for more bytes to be receivable
         self.parts = parts

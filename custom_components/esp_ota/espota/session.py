@@ -183,6 +183,8 @@ class Session:
                 if parser.acked > before:
                     self._activity = time.monotonic()
                 self.progress.offer(max(parser.acked, self._surely))
+                if stream.buffered:
+                    await asyncio.sleep(0)  # a backlog: let the loop breathe
             await self._read_text(stream, parser)
         finally:
             watcher.cancel()
