@@ -205,9 +205,9 @@ class AckParser:
         limit = self.total if receivable is None else min(receivable, self.total)
         if digits or self.pending:
             self.pending += digits
-            self._split(limit, keep=0 if rest else 1, glued=len(digits) > _SHORT_RUN)
+            self._split(limit, keep=0 if rest else 1)
         if rest:
-            self._split(self.total, keep=0, glued=False)
+            self._split(self.total, keep=0)
             self.text = rest
         return self.acked
 
@@ -238,7 +238,7 @@ class AckParser:
         candidates.append(split_counts(self.pending, bound, remaining, cap))
         return max(candidates, key=lambda c: (sum(c) == remaining, sum(c)))
 
-    def _split(self, limit: int, keep: int, *, glued: bool) -> None:
+    def _split(self, limit: int, keep: int) -> None:
         """Re-split the pending run; commit all but its last ``keep`` counts.
 
         Two readings compete: the whole run split afresh (a count may have
@@ -250,12 +250,16 @@ class AckParser:
             return
         remaining = self.total - self.committed
         bound = max(0, min(limit - self.committed, remaining))
-        parts = self._best_split(bound, remaining, None)
-        if glued and sum(parts) != remaining:
+        known = sum(len(str(part)) for part in self.parts)
+        glued = len(self.pending) - known > _SHORT_RUN
+        parts: list[int] = []
+        if glued:
             # Many glued counts come from an ESP32, whose every count is at
             # most one 1460-byte read; fewest counts under a loose bound would
             # merge them into big wrong ones.
-            parts = self._best_split(bound, remaining, ESP32_MAX_READ) or parts
+            parts = self._best_split(bound, remaining, ESP32_MAX_READ)
+        if not parts:
+            parts = self._best_split(bound, remaining, None)
         if not parts:
             return  # not parseable yet: wait for more bytes to be receivable
         self.parts = parts
@@ -266,7 +270,7 @@ class AckParser:
         self.parts = kept
 
 
-# Two 4-digit counts: a longer run in one read is read as ESP32 counts first.
+# Two 4-digit counts: a longer new run is read as ESP32 counts first.
 _SHORT_RUN = 8
 # arduino-esp32 ArduinoOTA.cpp reads into ``static uint8_t buf[1460]``: no
 # ESP32 count is larger.

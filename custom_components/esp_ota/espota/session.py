@@ -37,6 +37,9 @@ _LOGGER = logging.getLogger(__name__)
 
 # Final text longer than this is not an answer the cores print.
 MAX_TEXT = 512
+# Re-measure what the board can have received when the counts come within
+# this many bytes of the last measurement (44 full ESP32 reads).
+FRESH_BOUND_MARGIN = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,15 +172,19 @@ class Session:
                 if not chunk:
                     break
                 before = parser.acked
+                if self._at_most - before < FRESH_BOUND_MARGIN:
+                    # A stale, tight bound would split counts wrongly; measuring
+                    # costs a system call, so only near the last poll's bound.
+                    self._measure(stream, parser)
                 parser.feed(chunk, self._at_most, stream.silent_for)
                 if parser.waiting:
-                    # Measuring costs a system call: only when the count
-                    # needs a fresher bound than the last poll's.
                     self._measure(stream, parser)
                     parser.feed(b"", self._at_most)
                 if parser.acked > before:
                     self._activity = time.monotonic()
                 self.progress.offer(max(parser.acked, self._surely))
+                if stream.buffered:
+                    await asyncio.sleep(0)  # a backlog: let the loop breathe
             await self._read_text(stream, parser)
         finally:
             watcher.cancel()

@@ -13,8 +13,9 @@ from .progress import FALLBACK_SEND_BUFFER, siocoutq_available, unacknowledged
 # lwIP) bounds what is in flight anyway; a small buffer here also bounds how
 # many bytes an acknowledgement can cover, which keeps glued counts parseable.
 SEND_BUFFER_BYTES = 32 * 1024
-# Read size for acknowledgements: counts are a few characters each.
-ACK_READ_BYTES = 4096
+# Read size for acknowledgements: counts are a few characters each; a backlog
+# is parsed in steps this small, with the event loop free in between.
+ACK_READ_BYTES = 512
 
 
 class InvitationEndpoint(asyncio.DatagramProtocol):
@@ -150,6 +151,11 @@ class BoardStream(asyncio.Protocol):
         data = bytes(self._buffer[:ACK_READ_BYTES])
         del self._buffer[:ACK_READ_BYTES]
         return data
+
+    @property
+    def buffered(self) -> bool:
+        """Return whether more from the board waits to be read."""
+        return bool(self._buffer)
 
     def write(self, data: bytes) -> None:
         """Queue data for the board; the transport sends as the window allows."""
