@@ -8,6 +8,8 @@ ignores are needed because each environment has only one of the two modules.
 
 from __future__ import annotations
 
+from homeassistant.helpers import device_registry as dr
+
 try:
     import probatio as vol  # type: ignore[import-not-found,unused-ignore]
 except ImportError:  # pragma: no cover  # Home Assistant before probatio
@@ -20,4 +22,27 @@ try:
 except ImportError:  # pragma: no cover  # Home Assistant before the const module
     from homeassistant.components.binary_sensor import BinarySensorDeviceClass  # type: ignore[attr-defined,no-redef,unused-ignore]
 
-__all__ = ["BinarySensorDeviceClass", "vol"]
+
+def find_device(
+    registry: dr.DeviceRegistry,
+    identifier: tuple[str, str],
+    config_entry_id: str | None = None,
+) -> dr.DeviceEntry | None:
+    """Return the device with ``identifier`` (of that config entry, if given).
+
+    Home Assistant 2026 deprecates ``async_get_device``: identifiers are unique
+    per config entry only, and ``async_get_devices`` looks them up.
+    """
+    get_devices = getattr(registry, "async_get_devices", None)
+    if get_devices is not None:
+        found: list[dr.DeviceEntry] = get_devices(
+            identifiers={identifier}, config_entry_id=config_entry_id
+        )
+        return found[0] if found else None
+    device = registry.async_get_device(identifiers={identifier})
+    if device is None or config_entry_id is None:
+        return device
+    return device if config_entry_id in device.config_entries else None
+
+
+__all__ = ["BinarySensorDeviceClass", "find_device", "vol"]

@@ -26,6 +26,7 @@ from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .announcement import is_ip_address, normalize_hostname
+from .compat import find_device
 from .const import CONF_HOSTNAME, DOMAIN, LOGGER, is_pull_entry
 
 ENTRY_VERSION = 1
@@ -62,7 +63,7 @@ def async_adopt_identity(
         old = {value for domain, value in device.identifiers if domain == DOMAIN}
         if identity in old or not old:
             continue
-        taken = devices.async_get_device(identifiers={(DOMAIN, identity)})
+        taken = find_device(devices, (DOMAIN, identity))
         if taken is not None:
             # Another device already has the identity: leave the old one.
             devices.async_update_device(

@@ -137,8 +137,12 @@ class EspOtaPresence:
             handlers=[self._async_on_service_state_change],
         )
         self._aiozc.zeroconf.async_add_listener(self._listener, None)
+        # Home Assistant stops without unloading entries: the timer goes too.
         self._unsub_tick = async_track_time_interval(
-            self._hass, self._async_tick, timedelta(seconds=TICK)
+            self._hass,
+            self._async_tick,
+            timedelta(seconds=TICK),
+            cancel_on_shutdown=True,
         )
 
     async def async_stop(self) -> None:

@@ -17,6 +17,7 @@ Rules, for every ``.storage/esp_ota.*`` file:
 from __future__ import annotations
 
 from collections.abc import Callable
+import inspect
 import json
 import logging
 import os
@@ -41,12 +42,21 @@ type Cleaner = Callable[[Any], tuple[dict[str, Any], int]]
 """Return the valid part of a store's data and how many records were skipped."""
 
 
+_ANY_VERSION: Final = 2**31 - 1
+
+
 class CheckedStore(Store[dict[str, Any]]):
     """A Store that takes any stored version instead of failing set-up."""
 
     def __init__(self, hass: HomeAssistant, version: int, key: str) -> None:
         """Create the store; ``newer_version`` is set when a newer one was read."""
-        super().__init__(hass, version, key)
+        # Home Assistant 2026 refuses a newer major version before migrating
+        # unless told it can read it (max_readable_version); 2025.4 has no
+        # such check. Either way the migration below decides.
+        extra: dict[str, Any] = {}
+        if "max_readable_version" in inspect.signature(Store.__init__).parameters:
+            extra["max_readable_version"] = _ANY_VERSION
+        super().__init__(hass, version, key, **extra)
         self.newer_version: int | None = None
         self.kept_copy: str | None = None
 

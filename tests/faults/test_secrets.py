@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import MagicMock
 
 import aiohttp
 from homeassistant.core import HomeAssistant
@@ -13,6 +14,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.staging import get_store
+from tests.test_presence import announce
 from tools.esp_images import build_esp32_app
 
 SECRET_URL = "https://fw-user:hunter2@firmware.example/garden.bin?token=s3cr3t&v=2"
@@ -38,7 +40,12 @@ async def test_a_staged_urls_secrets_are_not_kept_or_shown(
     hass_ws_client: Any,
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
+    mock_async_zeroconf: MagicMock,
+    mock_browser: MagicMock,
 ) -> None:
+    # Home Assistant 2026 gives release notes of available entities only.
+    announce(mock_async_zeroconf, mock_browser)
+    await hass.async_block_till_done(wait_background_tasks=True)
     aioclient_mock.get(SECRET_URL, content=build_esp32_app(version="2.0.0"))
     await _stage(hass, init_integration, SECRET_URL)
 
@@ -53,7 +60,9 @@ async def test_a_staged_urls_secrets_are_not_kept_or_shown(
             "entity_id": "update.esp32_garden_firmware",
         }
     )
-    notes = (await client.receive_json())["result"]
+    answer = await client.receive_json()
+    assert answer["success"], answer
+    notes = answer["result"]
     assert "firmware.example/garden.bin" in notes
     shown = [notes, str(hass_storage["esp_ota.firmware"]), caplog.text]
     for secret in SECRETS:

@@ -13,6 +13,7 @@ from homeassistant.helpers import (
 )
 import pytest
 
+from custom_components.esp_ota.compat import find_device
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.firmware import ImageKind
 from custom_components.esp_ota.ledger import DATA_LEDGER
@@ -144,9 +145,7 @@ async def test_the_pull_device_is_named_modelled_and_sized_for_people(
     entity_registry: er.EntityRegistry,
 ) -> None:
     entry = await pull_server.add_board(title="esp32-pull")
-    device = device_registry.async_get_device(
-        identifiers={(DOMAIN, pull_hostname(MAC))}
-    )
+    device = find_device(device_registry, (DOMAIN, pull_hostname(MAC)), entry.entry_id)
     assert device is not None
     assert device.name == "esp32-pull"
     assert hass.states.get("update.esp32_pull_firmware") is not None

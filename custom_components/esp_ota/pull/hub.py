@@ -42,6 +42,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.compat import find_device
 from custom_components.esp_ota.const import CONF_MAC, DOMAIN
 from custom_components.esp_ota.firmware import ChipFamily, ImageKind, TooLargeError
 from custom_components.esp_ota.install import check_rules
@@ -350,8 +351,8 @@ class PullHub:
     def _async_update_device(self, entry: EspOtaConfigEntry, check_in: CheckIn) -> None:
         """Keep the device's model (chip) and firmware version in step."""
         registry = dr.async_get(self._hass)
-        device = registry.async_get_device(
-            identifiers={(DOMAIN, entry.runtime_data.hostname)}
+        device = find_device(
+            registry, (DOMAIN, entry.runtime_data.hostname), entry.entry_id
         )
         if device is None:
             return
