@@ -134,8 +134,8 @@ async def test_the_refusal_notice_is_the_translated_text_with_its_placeholders(
     )
     assert notice["message"].endswith(after.format(rejected="notes.bin.rejected"))
     # The reason is the refusal's own text, not an untranslated exception string.
-    reason = texts["firmware_not_an_esp_image"]["message"].split("{detail}")[0]
-    assert reason in notice["message"]
+    reason = texts["firmware_not_an_esp_image_first_byte"]["message"]
+    assert reason.format(first_byte="0x68") in notice["message"]
     assert "{" not in notice["message"]
 
 
@@ -163,4 +163,6 @@ async def test_the_refusal_notice_is_in_home_assistants_language(
     [notice] = _async_get_or_create_notifications(hass).values()
     assert set(asked) == {"de"}
     assert notice["title"] == "Abgelehnt"
-    assert notice["message"].startswith("notes.bin: This is not an ESP firmware image")
+    assert notice["message"].startswith(
+        "notes.bin: This is not an ESP8266/ESP32 app image: it starts with 0x68,"
+    )

@@ -148,7 +148,9 @@ async def test_upload_that_is_not_an_image_is_refused(
 ) -> None:
     file_id = await _upload(hass_client, "notes.bin", b"hello, world")
     result = await _submit(hass, init_integration, firmware=file_id)
-    assert result["errors"] == {"base": "firmware_not_an_esp_image"}
+    assert result["errors"] == {"base": "firmware_not_an_esp_image_first_byte"}
+    # The upload form shows the fact, not an English sentence from the check.
+    assert result["description_placeholders"]["first_byte"] == "0x68"
 
 
 async def test_upload_larger_than_any_flash_is_refused(

@@ -79,9 +79,19 @@ def test_every_firmware_error_key_has_its_translations() -> None:
             "compressed_filesystem",
             "gzip",
         ),
-        (b"ssid=garden\n" * 50, "filesystem", "not_a_filesystem", "text file"),
-        (b"\xff" * 4096, "filesystem", "blank_image", "holds no data"),
-        (build_esp32_app()[:5000], "filesystem", "not_a_filesystem", "damaged app"),
+        (
+            b"ssid=garden\n" * 50,
+            "filesystem",
+            "not_a_filesystem_text_file",
+            "text file",
+        ),
+        (b"\xff" * 4096, "filesystem", "blank_image", "is 0xFF: it holds no"),
+        (
+            build_esp32_app()[:5000],
+            "filesystem",
+            "not_a_filesystem_damaged_app",
+            "damaged app",
+        ),
         (build_factory_image(), "filesystem", "factory_image", "serial flasher"),
     ],
     ids=[

@@ -100,7 +100,11 @@ async def test_filesystem_image_is_staged_for_the_filesystem_target(
     [
         (build_esp32_app(chip="esp32s3"), "wrong_chip", "built for ESP32-S3"),
         (build_esp8266_app(), "wrong_chip", "built for ESP8266"),
-        (b"<html>not found</html>", "firmware_not_an_esp_image", "not an ESP"),
+        (
+            b"<html>not found</html>",
+            "firmware_not_an_esp_image_first_byte",
+            "starts with 0x3C",
+        ),
         (b"", "firmware_empty_image", "empty"),
         (build_esp32_app()[:100], "firmware_truncated_image", "cut short"),
     ],
@@ -130,7 +134,8 @@ async def test_app_image_for_the_filesystem_target_is_refused(
     aioclient_mock.get(URL, content=build_esp32_app())
     with pytest.raises(HomeAssistantError) as err:
         await _stage(hass, init_integration, url=URL, target="filesystem")
-    assert err.value.translation_key == "firmware_wrong_target"
+    assert err.value.translation_key == "firmware_wrong_target_filesystem"
+    assert "app image but the filesystem target" in str(err.value)
 
 
 async def test_download_larger_than_any_flash_is_refused(

@@ -4,6 +4,14 @@ Rules:
 - every push install a person or an automation starts is recorded once it
   ends, whatever the outcome: ``succeeded``, ``refused`` (a rule stopped it
   before a byte was sent) or ``failed`` (it stopped after flashing began);
+- a pull board's delivery is recorded by ``pull/hub.py``: ``succeeded`` at the
+  check-in that shows the board runs the confirmed sketch (a filesystem image:
+  once the board took every byte of it), ``refused`` when a check-in cannot get
+  it (e.g. no room: ``too_large_for_board``), once per image and reason; its
+  seconds run from the start of the download that delivered the image (the
+  200 answer) to that check-in, so flashing and the reboot count, a sleeping
+  board's wait before it asked does not; None when Home Assistant restarted
+  in between or nothing was sent;
 - a record keeps the time it ended, the version and target, the method (the
   entry's transport), the outcome, the reason (the translation key of the
   error, None on success) and how many seconds it took;
@@ -62,7 +70,7 @@ class InstallRecord:
     method: str
     outcome: Outcome
     reason: str | None
-    seconds: float
+    seconds: float | None
 
 
 class InstallHistory:
@@ -135,17 +143,9 @@ async def async_record_install(
     attempt = InstallAttempt()
 
     async def record(outcome: Outcome, reason: str | None) -> None:
-        await hass.data[DATA_HISTORY].async_record(
-            board_key(entry),
-            InstallRecord(
-                at=dt_util.utcnow().isoformat(),
-                version=staged.version,
-                target=staged.kind.value,
-                method=str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA)),
-                outcome=outcome,
-                reason=reason,
-                seconds=round(time.monotonic() - attempt.begun, 1),
-            ),
+        seconds = round(time.monotonic() - attempt.begun, 1)
+        await async_record_outcome(
+            hass, entry, staged, outcome, reason=reason, seconds=seconds
         )
 
     try:
@@ -156,6 +156,30 @@ async def async_record_install(
         raise
     else:
         await record("succeeded", None)
+
+
+async def async_record_outcome(
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    staged: StagedFirmware,
+    outcome: Outcome,
+    *,
+    reason: str | None,
+    seconds: float | None,
+) -> None:
+    """Keep how an install of ``staged`` on the entry's board ended."""
+    await hass.data[DATA_HISTORY].async_record(
+        board_key(entry),
+        InstallRecord(
+            at=dt_util.utcnow().isoformat(),
+            version=staged.version,
+            target=staged.kind.value,
+            method=str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA)),
+            outcome=outcome,
+            reason=reason,
+            seconds=seconds,
+        ),
+    )
 
 
 @callback

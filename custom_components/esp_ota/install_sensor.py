@@ -1,8 +1,8 @@
-"""The "Last install" diagnostic sensor of a push board.
+"""The "Last install" diagnostic sensor of every board (push and pull).
 
 State: how the board's last install ended (``succeeded``, ``refused``,
 ``failed``), unknown before the first. Attributes: when it ended, the version
-and target, the method (``espota`` or ``web``), the reason (the error's
+and target, the method (``espota``, ``web`` or ``pull``), the reason (the error's
 translation key) and the seconds it took. It stays readable while the board
 is offline: a failed install is exactly when a person looks for it.
 """

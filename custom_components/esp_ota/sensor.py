@@ -91,12 +91,12 @@ async def async_setup_entry(
     entry: EspOtaConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the source sensors, then the last install or the check-in sensors."""
+    """Add the source and last install sensors; a pull board's check-in sensors."""
     async_add_entities(
         EspOtaSourceSensor(entry, description) for description in SOURCE_SENSORS
     )
+    async_add_entities([EspOtaLastInstallSensor(entry)])
     if not is_pull_entry(entry):
-        async_add_entities([EspOtaLastInstallSensor(entry)])
         return
     async_add_entities(EspOtaPullSensor(entry, description) for description in SENSORS)
 

@@ -115,22 +115,21 @@ async def async_stage_for_entry(
 
 
 def staging_error(err: Exception) -> StagingError:
-    """Translate an image or fit error into a message for the person."""
-    placeholders: dict[str, str] = {"detail": str(err)}
+    """Translate an image or fit error into a message for the person.
+
+    The error's facts become the placeholders; its English ``str()`` stays in
+    logs and the command line (see ``firmware/errors.py``).
+    """
+    placeholders: dict[str, str]
     if isinstance(err, WrongChipError):
-        key = "wrong_chip"
-        placeholders = {
-            "image_chip": err.image_chip.label,
-            "board_chip": err.board_chip.label,
-        }
+        key, placeholders = "wrong_chip", err.facts
     elif isinstance(err, TooLargeError):
-        key = "too_large_for_board"
-        placeholders = {"size": str(err.size), "free": str(err.free)}
+        key, placeholders = "too_large_for_board", err.facts
     elif isinstance(err, ImageTooLargeError):
         key = "file_too_large"
         placeholders = {"size": str(err.size), "limit": str(MAX_IMAGE_SIZE)}
-    elif isinstance(err, FirmwareError | FitError):
-        key = f"firmware_{err.key}"
+    elif isinstance(err, FirmwareError):
+        key, placeholders = f"firmware_{err.translation_key}", err.facts
     else:  # pragma: no cover - callers pass only the errors above
         raise TypeError(err)
     return StagingError(

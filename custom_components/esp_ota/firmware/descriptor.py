@@ -118,13 +118,13 @@ def _decode_c_string(name: str, field: memoryview) -> str:
     end = raw.find(b"\x00")
     if end < 0:
         message = f"The app descriptor's {name} field is not terminated."
-        raise DescriptorError(message)
+        raise DescriptorError(message, variant="unterminated", field=name)
     try:
         value = raw[:end].decode("utf-8")
     except UnicodeDecodeError as err:
         message = f"The app descriptor's {name} field is not valid UTF-8 text."
-        raise DescriptorError(message) from err
+        raise DescriptorError(message, variant="not_utf8", field=name) from err
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
         message = f"The app descriptor's {name} field contains control characters."
-        raise DescriptorError(message)
+        raise DescriptorError(message, variant="control_chars", field=name)
     return value

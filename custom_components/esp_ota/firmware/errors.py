@@ -1,8 +1,16 @@
 """Errors raised by the firmware package, all derived from ``FirmwareError``.
 
-Every error has a clear English message (``str(err)``) and a stable ``key``: a
-short snake_case string that the Home Assistant layer maps to a translation
-key. Keys never change once released; messages may be reworded.
+Every error has a clear English message (``str(err)``, for the command line
+and logs) and a stable ``key``: a short snake_case string that the Home
+Assistant layer maps to a translation key. Keys never change once released;
+messages may be reworded.
+
+No English reaches a translated text: an error also carries a ``variant`` (which
+of its class's cases it is, "" for the plain one) and its ``facts`` as named
+strings (numbers in decimal, bytes as ``0x..``). The class's ``variants`` table
+names the facts each case provides; the translation of
+``firmware_<key>[_<variant>]`` may use only those placeholders (a test checks
+it against ``strings.json``).
 
 Tree::
 
@@ -30,6 +38,7 @@ Tree::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -41,6 +50,21 @@ class FirmwareError(Exception):
     """Base of every error raised by the firmware package."""
 
     key: ClassVar[str] = "firmware_error"
+    #: Case name -> the facts that case carries ("" is the plain case).
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {"": ()}
+
+    def __init__(
+        self, message: str = "", *, variant: str = "", **facts: object
+    ) -> None:
+        """Keep the English message, the case and its facts as strings."""
+        super().__init__(message)
+        self.variant = variant
+        self.facts: dict[str, str] = {name: str(v) for name, v in facts.items()}
+
+    @property
+    def translation_key(self) -> str:
+        """Return ``key`` or ``key_variant``: the case a translation names."""
+        return f"{self.key}_{self.variant}" if self.variant else self.key
 
 
 class EmptyImageError(FirmwareError):
@@ -57,6 +81,7 @@ class TruncatedImageError(FirmwareError):
     """The image ends before a structure it announces is complete."""
 
     key: ClassVar[str] = "truncated_image"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {"": ("needed", "size")}
 
     def __init__(self, what: str, needed: int, size: int) -> None:
         """Describe what was cut off and where."""
@@ -64,7 +89,7 @@ class TruncatedImageError(FirmwareError):
             f"The firmware image is truncated: {what} needs {needed} bytes "
             f"but the image has only {size} bytes."
         )
-        super().__init__(message)
+        super().__init__(message, needed=needed, size=size)
         self.needed = needed
         self.size = size
 
@@ -73,12 +98,21 @@ class NotAnEspImageError(FirmwareError):
     """The bytes are not an ESP8266/ESP32 app image."""
 
     key: ClassVar[str] = "not_an_esp_image"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "": (),
+        "first_byte": ("first_byte",),
+        "no_header": (),
+        "unknown_chip": ("chip_id",),
+        "segment_count": ("segments", "max_segments"),
+        "gzip_content": (),
+    }
 
 
 class CompressedImageError(NotAnEspImageError):
     """The image is gzip-compressed; only plain images can be inspected."""
 
     key: ClassVar[str] = "compressed_image"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {"": ()}
 
     def __init__(self) -> None:
         """Build the error with its fixed message."""
@@ -165,17 +199,24 @@ class NotAFilesystemError(FirmwareError):
     """The filesystem target was given something that is no filesystem image."""
 
     key: ClassVar[str] = "not_a_filesystem"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "": (),
+        "text_file": (),
+        "damaged_app": (),
+    }
 
 
 class BlankImageError(NotAFilesystemError):
     """Every byte is the same erased (0xFF) or zero value."""
 
     key: ClassVar[str] = "blank_image"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {"": ("value",)}
 
     def __init__(self, value: int) -> None:
         """Name the byte the whole file consists of."""
         super().__init__(
-            f"Every byte of the file is 0x{value:02X}: it holds no filesystem."
+            f"Every byte of the file is 0x{value:02X}: it holds no filesystem.",
+            value=f"0x{value:02X}",
         )
 
 
@@ -183,12 +224,14 @@ class DecompressedTooLargeError(FirmwareError):
     """A gzip image inflates beyond what any ESP flash holds."""
 
     key: ClassVar[str] = "decompressed_too_large"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {"": ("limit",)}
 
     def __init__(self, limit: int) -> None:
         """Give the limit in bytes."""
         super().__init__(
             f"The gzip image inflates to more than {limit} bytes, more than any "
-            "ESP flash holds."
+            "ESP flash holds.",
+            limit=limit,
         )
         self.limit = limit
 
@@ -197,12 +240,30 @@ class CorruptImageError(FirmwareError):
     """A checksum or digest stored in the image does not match its content."""
 
     key: ClassVar[str] = "corrupt_image"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "": (),
+        "checksum": (),
+        "digest": (),
+        "loader_entry": (),
+        "sketch_magic": ("first_byte",),
+        "sketch_entry": ("entry",),
+        "crc": (),
+        "gzip_data": (),
+        "gzip_end": (),
+    }
 
 
 class DescriptorError(FirmwareError):
     """The ESP-IDF app descriptor is present but holds garbage."""
 
     key: ClassVar[str] = "descriptor_invalid"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "": (),
+        "unterminated": ("field",),
+        "not_utf8": ("field",),
+        "control_chars": ("field",),
+        "cut_short": ("length", "needed"),
+    }
 
 
 class FitError(FirmwareError):
@@ -215,6 +276,11 @@ class WrongTargetError(FitError):
     """An app image was given for the filesystem, or the other way round."""
 
     key: ClassVar[str] = "wrong_target"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "": (),
+        "app": (),
+        "filesystem": (),
+    }
 
     def __init__(self, image_kind: ImageKind, target: ImageKind) -> None:
         """Name the image's kind and the target it was meant for."""
@@ -222,7 +288,7 @@ class WrongTargetError(FitError):
             f"This is a {image_kind.value} image but the {target.value} "
             "target was chosen."
         )
-        super().__init__(message)
+        super().__init__(message, variant=target.value)
         self.image_kind = image_kind
         self.target = target
 
@@ -231,6 +297,9 @@ class WrongChipError(FitError):
     """The image was built for another chip than the board's."""
 
     key: ClassVar[str] = "wrong_chip"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "": ("image_chip", "board_chip")
+    }
 
     def __init__(self, image_chip: ChipFamily, board_chip: ChipFamily) -> None:
         """Name both chips."""
@@ -238,7 +307,9 @@ class WrongChipError(FitError):
             f"The image is built for {image_chip.label} but the board is "
             f"{board_chip.label}."
         )
-        super().__init__(message)
+        super().__init__(
+            message, image_chip=image_chip.label, board_chip=board_chip.label
+        )
         self.image_chip = image_chip
         self.board_chip = board_chip
 
@@ -247,6 +318,7 @@ class TooLargeError(FitError):
     """The image does not fit in the space the board reported as free."""
 
     key: ClassVar[str] = "too_large"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {"": ("size", "free")}
 
     def __init__(self, size: int, free: int) -> None:
         """Give both sizes in bytes."""
@@ -254,6 +326,6 @@ class TooLargeError(FitError):
             f"The image needs {size} bytes but the board reports only "
             f"{free} bytes free."
         )
-        super().__init__(message)
+        super().__init__(message, size=size, free=free)
         self.size = size
         self.free = free

@@ -71,14 +71,14 @@ def read_chip(view: memoryview) -> tuple[ChipFamily, bool]:
             "This is not an ESP app image: neither its entry point (ESP8266) "
             "nor its extended header (ESP32 family) is valid."
         )
-        raise NotAnEspImageError(message)
+        raise NotAnEspImageError(message, variant="no_header")
     chip = IMAGE_CHIP_IDS.get(chip_id)
     if chip is None:
         message = (
             f"The image names chip id {chip_id}, which esp_ota does not know "
             "(not an ESP image, or a chip newer than this version of esp_ota)."
         )
-        raise NotAnEspImageError(message)
+        raise NotAnEspImageError(message, variant="unknown_chip", chip_id=chip_id)
     return chip, bool(append_digest)
 
 
@@ -89,7 +89,7 @@ def parse_esp32(view: memoryview) -> Esp32App:
     walk = walk_segments(view, 0, ESP32_HEADER_LEN, segments)
     if not walk.checksum_ok:
         message = "The image is corrupt: its checksum byte does not match its content."
-        raise CorruptImageError(message)
+        raise CorruptImageError(message, variant="checksum")
     if append_digest:
         _check_appended_digest(view, walk.end)
     return Esp32App(
@@ -110,7 +110,7 @@ def _check_appended_digest(view: memoryview, end: int) -> None:
         )
     if hashlib.sha256(view[:end]).digest() != view[end : end + SHA256_LEN]:
         message = "The image is corrupt: its appended SHA-256 digest does not match."
-        raise CorruptImageError(message)
+        raise CorruptImageError(message, variant="digest")
 
 
 def _descriptor(view: memoryview, chip: ChipFamily, walk: Walk) -> AppDescriptor:
@@ -124,7 +124,9 @@ def _descriptor(view: memoryview, chip: ChipFamily, walk: Walk) -> AppDescriptor
             "The app descriptor is cut short: the first segment holds "
             f"{walk.first_len} bytes, the descriptor needs {APP_DESC_SIZE}."
         )
-        raise DescriptorError(message)
+        raise DescriptorError(
+            message, variant="cut_short", length=walk.first_len, needed=APP_DESC_SIZE
+        )
     return parse_descriptor(view, DESCRIPTOR_OFFSET)
 
 

@@ -72,11 +72,11 @@ def parse_esp8266(view: memoryview) -> Esp8266App:
     _, segments, mode, size_freq, entry = HEADER.unpack_from(view, 0)
     first = walk_segments(view, 0, HEADER.size, segments)
     if not first.checksum_ok:
-        raise _corrupt("its checksum byte does not match its content")
+        raise _corrupt("its checksum byte does not match its content", "checksum")
     arduino_crc = False
     if _is_arduino_layout(view, entry, first.end):
         if entry < EBOOT_IRAM_START:
-            raise _corrupt("the eboot loader's entry point is damaged")
+            raise _corrupt("the eboot loader's entry point is damaged", "loader_entry")
         arduino_crc = _check_sketch(view)
     return Esp8266App(
         segments=segments,
@@ -107,20 +107,28 @@ def _check_sketch(view: memoryview) -> bool:
         )
     magic, segments, _, _, entry = HEADER.unpack_from(view, SKETCH_OFFSET)
     if magic != IMAGE_MAGIC:
-        raise _corrupt(f"the sketch image at 0x1000 starts with 0x{magic:02X}")
+        raise _corrupt(
+            f"the sketch image at 0x1000 starts with 0x{magic:02X}",
+            "sketch_magic",
+            first_byte=f"0x{magic:02X}",
+        )
     check_segment_count(segments)
     if not is_esp8266_entry(entry):
-        raise _corrupt(f"the sketch's entry point 0x{entry:08X} is not in IRAM")
+        raise _corrupt(
+            f"the sketch's entry point 0x{entry:08X} is not in IRAM",
+            "sketch_entry",
+            entry=f"0x{entry:08X}",
+        )
     sketch = walk_segments(view, SKETCH_OFFSET, HEADER.size, segments)
     if size >= CRC_VALUE_AT + _WORD.size:
         (length,) = _WORD.unpack_from(view, CRC_LENGTH_AT)
         if length == sketch.end:
             (stored,) = _WORD.unpack_from(view, CRC_VALUE_AT)
             if elf2bin_crc(view[:length]) != stored:
-                raise _corrupt("its CRC (written by elf2bin) does not match")
+                raise _corrupt("its CRC (written by elf2bin) does not match", "crc")
             return True
     if not sketch.checksum_ok:
-        raise _corrupt("the sketch image's checksum byte does not match")
+        raise _corrupt("the sketch image's checksum byte does not match", "checksum")
     return False
 
 
@@ -151,6 +159,6 @@ def _reverse32(value: int) -> int:
     return int(f"{value:032b}"[::-1], 2)
 
 
-def _corrupt(why: str) -> CorruptImageError:
+def _corrupt(why: str, variant: str, **facts: str) -> CorruptImageError:
     """Build the error for a damaged ESP8266 image."""
-    return CorruptImageError(f"The image is corrupt: {why}.")
+    return CorruptImageError(f"The image is corrupt: {why}.", variant=variant, **facts)

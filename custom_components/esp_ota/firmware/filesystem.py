@@ -73,4 +73,4 @@ def check_not_blank_or_text(view: memoryview) -> None:
         return
     if all(char.isprintable() or char in _TEXT_CONTROLS for char in text):
         message = "This is a text file, not a filesystem image."
-        raise NotAFilesystemError(message)
+        raise NotAFilesystemError(message, variant="text_file")

@@ -53,6 +53,6 @@ def inflate(view: memoryview, limit: int = MAX_INFLATED) -> bytearray:
                 return out
     except zlib.error as err:
         message = f"The gzip image is corrupt: {err}."
-        raise CorruptImageError(message) from err
+        raise CorruptImageError(message, variant="gzip_data") from err
     message = "The gzip image is corrupt: it ends before its compressed data does."
-    raise CorruptImageError(message)
+    raise CorruptImageError(message, variant="gzip_end")

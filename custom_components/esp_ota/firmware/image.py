@@ -216,7 +216,7 @@ def _classify_filesystem(view: memoryview) -> _App | FilesystemFormat:
                 "This is a damaged app image (it starts with 0xE9), not a "
                 f"filesystem image: {err}"
             )
-            raise NotAFilesystemError(message) from err
+            raise NotAFilesystemError(message, variant="damaged_app") from err
     check_not_blank_or_text(view)
     return FilesystemFormat.UNKNOWN
 
@@ -228,7 +228,7 @@ def _inflated_app(view: memoryview) -> _App:
         _refuse_flash_layouts(inner_view)
         if not inner_view or inner_view[0] != IMAGE_MAGIC:
             message = "The gzip file does not hold an ESP app image."
-            raise NotAnEspImageError(message)
+            raise NotAnEspImageError(message, variant="gzip_content")
         app = _parse_app(inner_view)
     if app.chip is not ChipFamily.ESP8266:
         raise CompressedImageError
@@ -243,7 +243,9 @@ def _parse_app(view: memoryview) -> _App:
             f"0x{view[0]:02X}, not 0x{IMAGE_MAGIC:02X}. If it is a filesystem "
             "(LittleFS/SPIFFS) image, choose the filesystem target."
         )
-        raise NotAnEspImageError(message)
+        raise NotAnEspImageError(
+            message, variant="first_byte", first_byte=f"0x{view[0]:02X}"
+        )
     if len(view) < HEADER.size:
         raise TruncatedImageError("the image header", HEADER.size, len(view))
     _, segments, _, _, entry = HEADER.unpack_from(view, 0)

@@ -55,7 +55,12 @@ def check_segment_count(segments: int) -> None:
             f"This is not an ESP app image: its header announces {segments} "
             f"segments (an image has 1 to {MAX_SEGMENTS})."
         )
-        raise NotAnEspImageError(message)
+        raise NotAnEspImageError(
+            message,
+            variant="segment_count",
+            segments=segments,
+            max_segments=MAX_SEGMENTS,
+        )
 
 
 def walk_segments(view: memoryview, start: int, header_len: int, count: int) -> Walk:

@@ -22,6 +22,9 @@ Rules:
   version) is the pending image's is recorded in the ledger as the install.
   A filesystem image cannot be recognised in a check-in: its confirmation is
   used up once the board acknowledged every byte of it (``pull/server.py``).
+- **Last install**: the install check-in above, a delivered filesystem image
+  and a refused pending image are the board's last install
+  (``pull/deliveries.py``).
 - **Running image**: the board runs the staged or installed image whose MD5
   it reports; its own version string counts only when no known image matches.
 """
@@ -55,6 +58,7 @@ from custom_components.esp_ota.storage_checks import (
 )
 from custom_components.esp_ota.store import StagedFirmware
 
+from .deliveries import Deliveries
 from .digests import DigestCache
 from .discovery import async_offer
 from .protocol import CheckIn, Core, Mode, RateLimiter, runs_image, update_due
@@ -98,6 +102,7 @@ class PullHub:
         self._overdue_timers: dict[str, CALLBACK_TYPE] = {}
         # Board key -> (image SHA-256, free space) of an image that did not fit.
         self._no_room: dict[str, tuple[str, int]] = {}
+        self._deliveries = Deliveries(hass)
         self._digests = DigestCache(hass)
         self.limiter = RateLimiter(burst=RATE_BURST, period=RATE_PERIOD)
         self.send_timeout = SEND_TIMEOUT
@@ -137,6 +142,7 @@ class PullHub:
                 cancel()
             self._progress.pop(key, None)
             self._notified.pop(key, None)
+            self._deliveries.forget(key)
 
         return unregister
 
@@ -225,7 +231,9 @@ class PullHub:
             _LOGGER.debug("Not serving %s: %s", entry.title, err.translation_key)
             if isinstance(err.__cause__, TooLargeError):
                 self._async_set_no_room(entry, staged, check_in.free_space)
+            self._deliveries.refused(entry, staged, err)
             return None
+        self._deliveries.began(entry, staged)
         return staged
 
     def no_room(self, entry: EspOtaConfigEntry) -> StagedFirmware | None:
@@ -280,6 +288,7 @@ class PullHub:
             await self._hass.data[DATA_LEDGER].async_record_install(
                 key, sha256=staged.sha256, md5=staged.md5, version=staged.version
             )
+            await self._deliveries.async_delivered(entry, staged)
         entry.runtime_data.async_set_available(True)
         entry.runtime_data.last_seen = now
         self._async_update_device(entry, check_in)
@@ -320,6 +329,7 @@ class PullHub:
             await self._hass.data[DATA_LEDGER].async_drop_stale_confirmation(
                 ledger_key(entry, ImageKind.FILESYSTEM), None
             )
+            await self._deliveries.async_delivered(entry, staged)
             self._notify(key)
 
     async def async_sha512(self, staged: StagedFirmware) -> str:
