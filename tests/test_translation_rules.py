@@ -31,6 +31,7 @@ from custom_components.esp_ota.firmware import (
     TooLargeError,
     TruncatedImageError,
     WrongChipError,
+    errors as firmware_errors,
 )
 from custom_components.esp_ota.staging import staging_error
 from custom_components.esp_ota.store import ImageTooLargeError
@@ -135,6 +136,17 @@ def _staging_placeholders() -> dict[str, set[str]]:
     return found
 
 
+def _firmware_facts() -> dict[str, set[str]]:
+    """Return the facts staging_error passes for each firmware_* text."""
+    found: dict[str, set[str]] = {}
+    for cls in vars(firmware_errors).values():
+        if isinstance(cls, type) and issubclass(cls, firmware_errors.FirmwareError):
+            for variant, facts in cls.variants.items():
+                key = f"{cls.key}_{variant}" if variant else cls.key
+                found[f"firmware_{key}"] = set(facts)
+    return found
+
+
 def _expected(sites: Sites, where: str) -> set[str] | None:
     """Placeholders the code passes for a text, or None if no site names it."""
     parts = where.split(".")
@@ -157,6 +169,7 @@ def _placeholder_problems(package: Path) -> list[str]:
         # Refused uploads show the exception's placeholders and the board.
         sites.keys[f"options.error.{key}"] |= keys | {"board"}
         sites.keys[f"exceptions.{key}"] |= keys
+    firmware_facts = _firmware_facts()
     problems = []
     for where, text in _texts(_load(package / "strings.json")):
         used = _placeholders(text)
@@ -164,8 +177,19 @@ def _placeholder_problems(package: Path) -> list[str]:
             continue
         expected = _expected(sites, where)
         if where.startswith(("exceptions.firmware_", "options.error.firmware_")):
-            # staging_error: every other image error is firmware_<key> + detail.
-            expected = {"detail", "board"} if where[0] == "o" else {"detail"}
+            # staging_error: firmware_<key>[_<variant>] with the case's facts (the
+            # upload form adds the board); the analyzer cannot tell the case.
+            parts = where.split(".")
+            facts = firmware_facts.get(
+                parts[1] if parts[0] == "exceptions" else parts[2]
+            )
+            expected = (
+                None
+                if facts is None
+                else facts | {"board"}
+                if where.startswith("options.")
+                else facts
+            )
         if expected is None or untold(expected):
             problems.append(f"{where}: no code site tells its placeholders")
         elif missing := used - expected:
