@@ -146,9 +146,10 @@ async def test_wrong_or_missing_credentials_get_the_token_paths_404(
     assert response.status == 404
 
 
-async def test_bearer_works_and_an_off_server_answers_404_to_every_form(
-    pull_server: PullServer,
+async def test_bearer_works_a_new_secret_voids_the_old_and_off_means_404(
+    pull_server: PullServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     headers = board().headers()
     token = pull_server.token
     client = pull_server.client
@@ -158,9 +159,15 @@ async def test_bearer_works_and_an_off_server_answers_404_to_every_form(
     assert response.status == 304
     response = await client.get(PLAIN_PATH, headers={**headers, **basic("x", token)})
     assert response.status == 304
-    await pull_server.hass.data[DATA_SETTINGS].async_set_pull(
-        enabled=False, rotate_token=False
-    )
+    assert token not in caplog.text
+    settings = pull_server.hass.data[DATA_SETTINGS]
+    await settings.async_set_pull(enabled=True, rotate_token=True)
+    response = await client.get(PLAIN_PATH, headers={**headers, **basic("x", token)})
+    assert response.status == 404
+    token = pull_server.token
+    response = await client.get(PLAIN_PATH, headers={**headers, **basic("x", token)})
+    assert response.status == 304
+    await settings.async_set_pull(enabled=False, rotate_token=False)
     for extra in (basic("esp_ota", token), {"Authorization": f"Bearer {token}"}):
         response = await client.get(PLAIN_PATH, headers={**headers, **extra})
         assert (response.status, await response.read()) == (404, b"")
