@@ -20,12 +20,18 @@ A board can also misbehave on purpose: ``break_after`` closes mid-body,
 ``stall_after`` stops reading and keeps the connection open. ``rcvbuf``
 bounds the receive window like lwIP's small TCP window, so the server cannot
 push a whole image into the kernel of a board that does not read.
+
+``user`` / ``password`` are ``setAuthorization(user, password)``: the updater
+hands them to HTTPClient only when both are non-empty (``handleUpdate``), and
+``sendHeader`` sends ``Authorization: Basic base64(user:password)`` on the
+first request, after ``Connection`` and before the updater's headers.
 Never imports the integration.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 from dataclasses import dataclass, field
 from enum import StrEnum
 import hashlib
@@ -116,6 +122,8 @@ class PullBoard:
     stall_after: int | None = None
     stalled: asyncio.Event = field(default_factory=asyncio.Event)
     rcvbuf: int | None = LWIP_WINDOW
+    user: str = ""
+    password: str = ""
 
     @property
     def sketch_md5(self) -> str:
@@ -192,6 +200,9 @@ class PullBoard:
         if port not in (80, 443):
             text += f":{port}"
         text += f"\r\nUser-Agent: {self.user_agent}\r\nConnection: close\r\n"
+        if self.user and self.password:
+            basic = base64.b64encode(f"{self.user}:{self.password}".encode())
+            text += f"Authorization: Basic {basic.decode()}\r\n"
         text += "".join(
             f"{name}: {value}\r\n" for name, value in self.header_lines(mode)
         )

@@ -25,10 +25,15 @@ order; see ``docs/pull.md`` for the exact source lines):
 
 The board's identity is its STA MAC, else its base MAC; an all-zero,
 broadcast or multicast one is no board's (400). Header names are case-insensitive.
+
+The secret may come in ``Authorization`` instead of the path (``header_token``):
+Basic with the token as password (any user name), or Bearer.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -265,3 +270,22 @@ class RateLimiter:
         while len(self._buckets) > self._max_keys:
             del self._buckets[next(iter(self._buckets))]
         return allowed
+
+
+def header_token(authorization: str) -> str | None:
+    """Return the token an ``Authorization`` header carries, or None.
+
+    Basic: the password (the user name is not checked); Bearer: the value.
+    """
+    scheme, _, value = authorization.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer":
+        return value or None
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("latin-1")
+    except (binascii.Error, ValueError):
+        return None
+    _, colon, password = decoded.partition(":")
+    return password if colon and password else None

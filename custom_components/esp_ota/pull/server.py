@@ -1,11 +1,21 @@
 """The pull view: Home Assistant answers ESPhttpUpdate / HTTPUpdate boards.
 
-``GET /api/esp_ota/pull/<token>``, without Home Assistant authentication (a
-board cannot send a token header); the long random token in the path is the
-secret. Answers, as the cores' ``handleUpdate`` reads them:
+``GET /api/esp_ota/pull/<token>``, without Home Assistant authentication; the
+long random token in the path is the secret. A path shows in access logs, so
+``GET /api/esp_ota/pull`` also answers when the token comes in the
+``Authorization`` header instead: HTTP Basic with any user name and the token
+as password (``ESPhttpUpdate.setAuthorization("esp_ota", token)`` /
+``httpUpdate.setAuthorization(...)``: the cores' ``HTTPClient::sendHeader``
+sends ``Authorization: Basic`` on the first request, unasked — esp8266/Arduino
+``libraries/ESP8266HTTPClient/src/ESP8266HTTPClient.cpp`` at 003c1905,
+arduino-esp32 ``libraries/HTTPClient/src/HTTPClient.cpp`` the same), or
+``Bearer <token>``. A path token wins over the header. The token is compared
+in constant time and never logged. Answers, as the cores' ``handleUpdate``
+reads them:
 
-- 404 (empty) when the pull server is off or the token is wrong, and for every
-  other method than GET (the route is never revealed by a 405);
+- 404 (empty) when the pull server is off or the token is wrong or missing
+  (never a 401 that would reveal the route), and for every other method than
+  GET (the route is never revealed by a 405);
 - 403 when the request is not from an updater (User-Agent, required headers);
 - 400 when a header value is malformed; 429 when a MAC asks too often (the
   board reports a failed check and tries again on its next round);
@@ -49,7 +59,13 @@ from custom_components.esp_ota.staging import get_store
 from custom_components.esp_ota.store import StagedFirmware
 
 from .hub import DATA_PULL
-from .protocol import MalformedCheckInError, Mode, NotAnUpdaterError, parse_check_in
+from .protocol import (
+    MalformedCheckInError,
+    Mode,
+    NotAnUpdaterError,
+    header_token,
+    parse_check_in,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,6 +84,15 @@ _OPEN_TCP_STATES: Final = frozenset({1, 8})
 def pull_url_path(token: str) -> str:
     """Return the path boards call."""
     return f"{PULL_PATH}/{token}"
+
+
+def _token_matches(request: web.Request, token: str | None, secret: str) -> bool:
+    """Compare the path's token, else the header's, with the secret."""
+    if token is None:
+        token = header_token(request.headers.get(hdrs.AUTHORIZATION, ""))
+    if not token or not secret:
+        return False
+    return secrets.compare_digest(token.encode(), secret.encode())
 
 
 def _read_at(file: IO[bytes], offset: int, count: int) -> bytes:
@@ -151,6 +176,7 @@ class EspOtaPullView(HomeAssistantView):
     """Answer boards that ask for an update."""
 
     url = PULL_PATH + "/{token}"
+    extra_urls = [PULL_PATH]  # noqa: RUF012 - HomeAssistantView's own attribute
     name = "api:esp_ota:pull"
     requires_auth = False
 
@@ -158,18 +184,22 @@ class EspOtaPullView(HomeAssistantView):
         """Bind to Home Assistant."""
         self._hass = hass
 
-    async def _not_found(self, request: web.Request, token: str) -> web.Response:
+    async def _not_found(
+        self, request: web.Request, token: str | None = None
+    ) -> web.Response:
         """Every method but GET: the same empty 404 as a wrong token."""
         return _empty(HTTPStatus.NOT_FOUND)
 
     post = put = delete = patch = head = _not_found
 
-    async def get(self, request: web.Request, token: str) -> web.StreamResponse:
-        """Answer one check-in."""
+    async def get(
+        self, request: web.Request, token: str | None = None
+    ) -> web.StreamResponse:
+        """Answer one check-in (token in the path, else in the header)."""
         hass = self._hass
         settings = hass.data[DATA_SETTINGS]
-        if not settings.pull_enabled or not secrets.compare_digest(
-            token.encode(), settings.pull_token.encode()
+        if not settings.pull_enabled or not _token_matches(
+            request, token, settings.pull_token
         ):
             return _empty(HTTPStatus.NOT_FOUND)
         if len(request.headers) > MAX_HEADERS:
