@@ -76,7 +76,8 @@ class Session:
         self.command = command
         self.progress = progress
         self.timeouts = timeouts
-        self.md5 = md5_hex(data)
+        self.md5 = ""
+        """The image's MD5, hashed off the event loop by ``run``."""
         self.endpoint: InvitationEndpoint | None = None
         self.server: asyncio.Server | None = None
         self.connected: asyncio.Future[BoardStream] | None = None
@@ -90,6 +91,8 @@ class Session:
     async def run(self) -> str:
         """Run the attempt; return the board's final text (``OK``)."""
         try:
+            # hashlib releases the GIL: megabytes hash without blocking the loop.
+            self.md5 = await asyncio.to_thread(md5_hex, self.data)
             address = await self._resolve()
             endpoint, local_ip = await open_invitation_endpoint(
                 address, self.target.port
