@@ -261,7 +261,14 @@ class AckParser:
         if not parts:
             parts = self._best_split(bound, remaining, None)
         if not parts:
-            return  # not parseable yet: wait for more bytes to be receivable
+            if bound >= remaining:
+                # Not even the rest of the image fits, and more digits never
+                # make a run fit: drop it (its known counts stay confirmed)
+                # rather than search an ever longer run on every read.
+                self.committed += sum(self.parts)
+                self.pending = ""
+                self.parts = []
+            return  # else not parseable yet: wait for more to be receivable
         self.parts = parts
         self.last_count = parts[-1]
         kept = parts[-keep:] if keep else []
@@ -301,6 +308,9 @@ def split_counts(
     width = len(str(largest_count))
     if digits[0] != "0" and n <= width and int(digits) <= largest_count:
         return [int(digits)]  # one count: nothing splits into fewer
+    aligned = _aligned_split(digits, width, largest_count)
+    if aligned and sum(aligned) <= bound:
+        return aligned
     # table[pos][k] = (largest count, previous position) of the best split of
     # digits[:pos] into k counts.
     table: list[dict[int, tuple[int, int]]] = [{} for _ in range(n + 1)]
@@ -326,6 +336,24 @@ def split_counts(
     fewest_parts = len(valid[0])
     exact = [p for p in valid if len(p) == fewest_parts and sum(p) == remaining]
     return exact[0] if exact else valid[0]
+
+
+def _aligned_split(digits: str, width: int, largest_count: int) -> list[int]:
+    """Return the run cut into counts of ``width`` digits, or ``[]``.
+
+    No count has more than ``width`` digits, so when the run is a whole number
+    of such counts this is its only split into the fewest counts, the one
+    the search below would return: a full ESP32 read is 1460 bytes, so a
+    backlog of its counts usually is such a run. Linear, no search.
+    """
+    if len(digits) % width:
+        return []
+    parts = [int(digits[at : at + width]) for at in range(0, len(digits), width)]
+    if any(digits[at] == "0" for at in range(0, len(digits), width)):
+        return []
+    if max(parts) > largest_count:
+        return []
+    return parts
 
 
 def _rebuild(digits: str, table: list[dict[int, tuple[int, int]]], k: int) -> list[int]:

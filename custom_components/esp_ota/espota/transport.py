@@ -14,8 +14,8 @@ from .progress import FALLBACK_SEND_BUFFER, siocoutq_available, unacknowledged
 # many bytes an acknowledgement can cover, which keeps glued counts parseable.
 SEND_BUFFER_BYTES = 32 * 1024
 # Read size for acknowledgements: counts are a few characters each; a backlog
-# is parsed in steps this small, with the event loop free in between.
-ACK_READ_BYTES = 512
+# of ESP32 counts splits in linear time, so a few KiB at once keep the loop free.
+ACK_READ_BYTES = 4096
 
 
 class InvitationEndpoint(asyncio.DatagramProtocol):
@@ -156,6 +156,16 @@ class BoardStream(asyncio.Protocol):
     def buffered(self) -> bool:
         """Return whether more from the board waits to be read."""
         return bool(self._buffer)
+
+    def pause_reading(self) -> None:
+        """Leave what the board sends in the kernel until ``resume_reading``."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        """Read what the board sends again."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
 
     def write(self, data: bytes) -> None:
         """Queue data for the board; the transport sends as the window allows."""
