@@ -1,6 +1,6 @@
 """The demo's emulated boards, each announced over real mDNS.
 
-Four boards: an ESP8266 with an OTA password (added by the demo itself, with
+Six boards: an ESP8266 with an OTA password (added by the demo itself, with
 a firmware source that offers a newer version), an
 ESP32 without one (left "Discovered" for the person, or the e2e test, to add
 in the UI), a pull-mode ESP32 that checks in at esp_ota's pull server (added
@@ -8,6 +8,9 @@ by the demo once it checked in, as a person would from the "new board checked
 in" discovery) and an ESP32 running the core's web updater (HTTPUpdateServer
 with a user name and password), which announces nothing: a person adds it by
 hand at 127.0.0.1, port 8080, which is also its name in Home Assistant.
+Two more stay "Discovered" so that every dialog can be seen: an ESP8266 with
+a password (esp8266-porch) and a web updater board that announces its page
+(esp32-barn).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ class BoardSpec:
     """The demo adds it itself; otherwise it stays "Discovered"."""
     firmware_source: bool = False
     """The demo gives it a firmware source with a newer version (auto_add only)."""
+    port: int | None = None
+    """Its OTA port; None: the core's default (8266 or 3232)."""
 
 
 ESP8266_BOARD: Final = BoardSpec(
@@ -40,7 +45,16 @@ ESP8266_BOARD: Final = BoardSpec(
     firmware_source=True,
 )
 ESP32_BOARD: Final = BoardSpec(core="esp32", hostname="esp32-garden", version="1.0.0")
-PUSH_BOARDS: Final = (ESP8266_BOARD, ESP32_BOARD)
+# Left "Discovered" with its password unknown to Home Assistant: adding it
+# asks for the OTA password (the e2e test opens that dialog and closes it).
+PORCH_BOARD: Final = BoardSpec(
+    core="esp8266",
+    hostname="esp8266-porch",
+    version="1.0.0",
+    password="porch-ota",  # noqa: S106 - the emulated board's published demo password
+    port=8267,  # the workshop board has 8266
+)
+PUSH_BOARDS: Final = (ESP8266_BOARD, ESP32_BOARD, PORCH_BOARD)
 PULL_BOARD_HOSTNAME: Final = "esp32-pull"
 
 # Bytes per second written to flash: slow enough that a person (and the e2e
@@ -66,6 +80,8 @@ def emulator_command(spec: BoardSpec, flash_speed: float) -> list[str]:
     ]
     if spec.password:
         command += ["--password", spec.password]
+    if spec.port is not None:
+        command += ["--port", str(spec.port)]
     return command
 
 
@@ -144,6 +160,8 @@ class WebBoardSpec:
     free_space: int = 0x140000
     """Room for a sketch: arduino-esp32's default partition table gives the
     app 1.25 MiB (tools/partitions/default.csv)."""
+    announce: bool = False
+    """Announce ``_http._tcp`` under its host name, as the WebUpdater example."""
 
     @property
     def device(self) -> str:
@@ -157,6 +175,15 @@ WEB_BOARD: Final = WebBoardSpec(
     username="admin",
     password="shed-update",  # noqa: S106 - the emulated board's published demo password
     version="1.0.0",
+)
+# A second web updater board that announces itself: left "Discovered".
+BARN_BOARD: Final = WebBoardSpec(
+    hostname="esp32-barn",
+    port=8081,
+    username="admin",
+    password="barn-update",  # noqa: S106 - the emulated board's published demo password
+    version="1.0.0",
+    announce=True,
 )
 
 
@@ -181,4 +208,5 @@ def web_board_command(spec: WebBoardSpec = WEB_BOARD) -> list[str]:
         spec.version,
         "--free-space",
         str(spec.free_space),
+        *(["--announce"] if spec.announce else []),
     ]

@@ -23,6 +23,7 @@ from typing import Any, Final, Self
 import aiohttp
 
 from .boards import (
+    BARN_BOARD,
     PULL_BOARD,
     PULL_URL_VARIABLE,
     PUSH_BOARDS,
@@ -70,6 +71,8 @@ class DemoStack:
     """The pull-mode board; None leaves the pull server off."""
     web: WebBoardSpec | None = WEB_BOARD
     """The web updater board (a person adds it by hand); None: no such board."""
+    discovered_web: WebBoardSpec | None = BARN_BOARD
+    """A web updater board that announces itself (left discovered)."""
     _relay: asyncio.Server | None = None
 
     @property
@@ -130,8 +133,9 @@ class DemoStack:
         )
         for spec in self.boards:
             await self._spawn(spec.hostname, emulator_command(spec, self.flash_speed))
-        if self.web is not None:
-            await self._spawn(self.web.hostname, web_board_command(self.web))
+        for web in (self.web, self.discovered_web):
+            if web is not None:
+                await self._spawn(web.hostname, web_board_command(web))
         async with aiohttp.ClientSession() as session:
             api = HassApi(session, self.url)
             async with asyncio.timeout(HA_START_TIMEOUT):

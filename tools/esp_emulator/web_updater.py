@@ -22,6 +22,7 @@ from typing import Final
 
 from aiohttp import BodyPartReader, web
 
+from .announce import Announcer, http_service_info
 from .config import Core
 
 FORM_PAGE: Final = """<!DOCTYPE html>
@@ -261,6 +262,9 @@ class WebUpdaterEmulator:
 async def run_web_boards(args: argparse.Namespace, hostnames: list[str]) -> None:
     """Serve one web updater board per host name until --run-for or a signal."""
     boards: list[WebUpdaterEmulator] = []
+    announcer = Announcer() if args.announce else None
+    if announcer is not None:
+        await announcer.start()
     for hostname in hostnames:
         board = WebUpdaterEmulator(
             WebUpdaterConfig(
@@ -274,6 +278,8 @@ async def run_web_boards(args: argparse.Namespace, hostnames: list[str]) -> None
         )
         await board.start(args.port + len(boards) if args.port else 0)
         boards.append(board)
+        if announcer is not None:
+            await announcer.add_service(http_service_info(hostname, board.port))
         print(
             f"{hostname}: {args.core.value} web updater on "
             f"http://127.0.0.1:{board.port}{board.config.path}",
@@ -290,3 +296,5 @@ async def run_web_boards(args: argparse.Namespace, hostnames: list[str]) -> None
             await stop.wait()
     for board in boards:
         await board.stop()
+    if announcer is not None:
+        await announcer.stop()
