@@ -101,19 +101,19 @@ class DemoStack:
     async def start(self) -> None:
         """Start Home Assistant and the boards; return when the demo is ready."""
         assert_private_network()
-        devices = [spec.hostname for spec in self.boards]
+        devices = [spec.hostname for spec in self.boards if spec.on_dashboard]
         if self.web is not None:
             devices.append(self.web.device)
             place_demo_firmware(self.config_dir, self.web.device)
         if self.pull is not None:
             devices.append(self.pull.device)
             place_demo_firmware(self.config_dir, self.pull.device)
-        pushed = [spec.hostname for spec in self.boards]
+        pushed = [spec.hostname for spec in self.boards if spec.on_dashboard]
         if self.web is not None:
             pushed.append(self.web.device)
         write_config(self.config_dir, self.port, devices, pushed)
         for spec in self.boards:
-            if not spec.auto_add:
+            if spec.on_dashboard and not spec.firmware_source:
                 place_demo_firmware(self.config_dir, spec.hostname)
         sources = {
             spec.hostname: place_demo_source(self.config_dir, spec.hostname)

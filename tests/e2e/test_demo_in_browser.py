@@ -225,8 +225,10 @@ def tell_the_story(demo: str, page: Any, screenshots: Path, tmp_path: Path) -> N
             attic.kill()
             attic.wait()
     story.open_confirmation_repair(page, demo, ESP8266_VERSION)
+    dialogs.install_on_board_that_never_returns(page, demo)
 
     update_esp32(page, demo, screenshots)
     update_web_board(page, demo)
     update_pull_board(page, demo)
+    dialogs.open_did_not_return_repair(page, demo)
     update_esp8266(page, demo, screenshots)

@@ -44,8 +44,8 @@ def service_info(board: BoardEmulator) -> ServiceInfo:
     )
 
 
-def http_service_info(hostname: str, port: int) -> ServiceInfo:
-    """Return a web updater sketch's ``_http._tcp`` service on 127.0.0.1.
+def http_service_info(hostname: str, host: str, port: int) -> ServiceInfo:
+    """Return a web updater sketch's ``_http._tcp`` service at ``host``.
 
     As esp8266/Arduino's WebUpdater example does (libraries/
     ESP8266HTTPUpdateServer/examples/WebUpdater/WebUpdater.ino:
@@ -55,7 +55,7 @@ def http_service_info(hostname: str, port: int) -> ServiceInfo:
     return ServiceInfo(
         HTTP_SERVICE_TYPE,
         f"{hostname}.{HTTP_SERVICE_TYPE}",
-        addresses=[socket.inet_aton("127.0.0.1")],
+        addresses=[socket.inet_aton(host)],
         port=port,
         server=f"{hostname}.local.",
     )
@@ -88,6 +88,17 @@ class Announcer:
             await self.update(board)
 
         board.config.on_reboot.append(_reannounce)
+
+        async def _withdraw(_version: str | None) -> None:
+            await self.remove(board.config.hostname)
+
+        board.config.on_gone.append(_withdraw)
+
+    async def remove(self, hostname: str) -> None:
+        """Withdraw a board's records (a goodbye), as when it stopped for good."""
+        info = self._infos.pop(hostname, None)
+        if self.zeroconf is not None and info is not None:
+            await self.zeroconf.async_unregister_service(info)
 
     async def add_service(self, info: ServiceInfo) -> None:
         """Announce a service that never changes (a web updater's page)."""
