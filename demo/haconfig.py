@@ -114,7 +114,7 @@ def dashboard(hostnames: list[str], pushed: list[str] | None = None) -> dict[str
                             "over mDNS. Add the discovered ESP32 in **Settings → "
                             "Devices & services**; its firmware 2.0.0 is staged "
                             "within seconds. Then open its update below and press "
-                            "**Install**. The `esp-…` board pulls its updates: "
+                            "**Install**. The `esp32-pull` board pulls its updates: "
                             "press **Install** on its card and it takes 2.0.0 "
                             "at its next check-in. The ESP8266 has a firmware "
                             "source: its update to 1.1.0 appeared by itself. "

@@ -106,7 +106,9 @@ class DemoStack:
             devices.append(self.web.device)
             place_demo_firmware(self.config_dir, self.web.device)
         if self.pull is not None:
-            devices.append(self.pull.device)
+            # Its device and entities take the entry's name; its watched
+            # folder keeps esp_ota's host name (esp- and the MAC digits).
+            devices.append(self.pull.hostname)
             place_demo_firmware(self.config_dir, self.pull.device)
         pushed = [spec.hostname for spec in self.boards if spec.on_dashboard]
         if self.web is not None:
