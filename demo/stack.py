@@ -132,6 +132,10 @@ class DemoStack:
                 str(self.config_dir),
                 "--skip-pip",
             ],
+            # Not the repository: with it on the path, Home Assistant finds
+            # custom integrations only in its custom_components, not in the
+            # configuration's (where the demo settings are linked).
+            cwd=self.config_dir,
         )
         for spec in self.boards:
             await self._spawn(spec.hostname, emulator_command(spec, self.flash_speed))
@@ -186,13 +190,17 @@ class DemoStack:
         await api.finish_flow(flow_id, [{"name": spec.hostname}])
 
     async def _spawn(
-        self, name: str, command: list[str], env: dict[str, str] | None = None
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str] | None = None,
+        cwd: Path = REPO,
     ) -> None:
         log = (self.run_dir / f"{name}.log").open("ab")
         try:
             self.processes[name] = await asyncio.create_subprocess_exec(
                 *command,
-                cwd=REPO,
+                cwd=cwd,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,

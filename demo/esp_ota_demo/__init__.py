@@ -15,12 +15,14 @@ default is the product's and stays as it is.
 
 from __future__ import annotations
 
+import logging
 from typing import Final
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
+_LOGGER = logging.getLogger(__name__)
 DOMAIN: Final = "esp_ota_demo"
 CONF_COMEBACK_TIMEOUT: Final = "comeback_timeout"
 CONFIG_SCHEMA: Final = vol.Schema(
@@ -44,4 +46,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     from custom_components.esp_ota import install  # noqa: PLC0415
 
     vars(install)["COMEBACK_TIMEOUT"] = config[DOMAIN][CONF_COMEBACK_TIMEOUT]
+    _LOGGER.warning(
+        "Demo setting: esp_ota waits %s s for a board to come back after an image",
+        install.COMEBACK_TIMEOUT,
+    )
     return True
