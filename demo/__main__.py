@@ -77,6 +77,8 @@ async def _run(args: argparse.Namespace) -> None:
                 state = "added" if spec.auto_add else "discovered: add it in the UI"
                 if spec.firmware_source:
                     state += f"; its firmware source offers {DEMO_SOURCE_VERSION}"
+                if spec.fault == "gone":
+                    state += "; never comes back from an update"
                 _say(
                     f"  {spec.hostname} ({spec.core}, version {spec.version}): {state}"
                 )

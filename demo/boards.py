@@ -1,13 +1,19 @@
 """The demo's emulated boards, each announced over real mDNS.
 
-Four boards: an ESP8266 with an OTA password (added by the demo itself, with
+Seven boards: an ESP8266 with an OTA password (added by the demo itself, with
 a firmware source that offers a newer version), an
 ESP32 without one (left "Discovered" for the person, or the e2e test, to add
 in the UI), a pull-mode ESP32 that checks in at esp_ota's pull server (added
 by the demo once it checked in, as a person would from the "new board checked
 in" discovery) and an ESP32 running the core's web updater (HTTPUpdateServer
 with a user name and password), which announces nothing: a person adds it by
-hand at 127.0.0.1, port 8080, which is also its name in Home Assistant.
+hand at 127.0.0.2, port 8080, which is also its name in Home Assistant (an
+address of its own: esp_ota does not add a second board at an address a
+board it knows already has).
+Two more stay "Discovered" so that every dialog can be seen: an ESP8266 with
+a password (esp8266-porch) and a web updater board that announces its page
+(esp32-barn). One more is added by the demo but never comes back from an
+update (esp32-cellar), for the "did not come back" repair.
 """
 
 from __future__ import annotations
@@ -29,6 +35,12 @@ class BoardSpec:
     """The demo adds it itself; otherwise it stays "Discovered"."""
     firmware_source: bool = False
     """The demo gives it a firmware source with a newer version (auto_add only)."""
+    port: int | None = None
+    """Its OTA port; None: the core's default (8266 or 3232)."""
+    on_dashboard: bool = True
+    """Its cards are on the demo dashboard (False: it is never added)."""
+    fault: str | None = None
+    """An emulator fault (``--fault``), e.g. ``gone``: the new image never boots."""
 
 
 ESP8266_BOARD: Final = BoardSpec(
@@ -40,7 +52,27 @@ ESP8266_BOARD: Final = BoardSpec(
     firmware_source=True,
 )
 ESP32_BOARD: Final = BoardSpec(core="esp32", hostname="esp32-garden", version="1.0.0")
-PUSH_BOARDS: Final = (ESP8266_BOARD, ESP32_BOARD)
+# Left "Discovered" with its password unknown to Home Assistant: adding it
+# asks for the OTA password (the e2e test opens that dialog and closes it).
+PORCH_BOARD: Final = BoardSpec(
+    core="esp8266",
+    hostname="esp8266-porch",
+    version="1.0.0",
+    password="porch-ota",  # noqa: S106 - the emulated board's published demo password
+    port=8267,  # the workshop board has 8266
+    on_dashboard=False,
+)
+# Added by the demo; it takes an image, then never comes back (the image does
+# not boot): after the demo's short wait, esp_ota raises "did not come back".
+CELLAR_BOARD: Final = BoardSpec(
+    core="esp32",
+    hostname="esp32-cellar",
+    version="1.0.0",
+    auto_add=True,
+    port=3233,  # the garden board has 3232
+    fault="gone",
+)
+PUSH_BOARDS: Final = (ESP8266_BOARD, ESP32_BOARD, PORCH_BOARD, CELLAR_BOARD)
 PULL_BOARD_HOSTNAME: Final = "esp32-pull"
 
 # Bytes per second written to flash: slow enough that a person (and the e2e
@@ -66,6 +98,10 @@ def emulator_command(spec: BoardSpec, flash_speed: float) -> list[str]:
     ]
     if spec.password:
         command += ["--password", spec.password]
+    if spec.port is not None:
+        command += ["--port", str(spec.port)]
+    if spec.fault is not None:
+        command += ["--fault", spec.fault]
     return command
 
 
@@ -144,6 +180,8 @@ class WebBoardSpec:
     free_space: int = 0x140000
     """Room for a sketch: arduino-esp32's default partition table gives the
     app 1.25 MiB (tools/partitions/default.csv)."""
+    announce: bool = False
+    """Announce ``_http._tcp`` under its host name, as the WebUpdater example."""
 
     @property
     def device(self) -> str:
@@ -157,6 +195,16 @@ WEB_BOARD: Final = WebBoardSpec(
     username="admin",
     password="shed-update",  # noqa: S106 - the emulated board's published demo password
     version="1.0.0",
+    host="127.0.0.2",
+)
+# A second web updater board that announces itself: left "Discovered".
+BARN_BOARD: Final = WebBoardSpec(
+    hostname="esp32-barn",
+    port=8081,
+    username="admin",
+    password="barn-update",  # noqa: S106 - the emulated board's published demo password
+    version="1.0.0",
+    announce=True,
 )
 
 
@@ -181,4 +229,7 @@ def web_board_command(spec: WebBoardSpec = WEB_BOARD) -> list[str]:
         spec.version,
         "--free-space",
         str(spec.free_space),
+        "--host",
+        spec.host,
+        *(["--announce"] if spec.announce else []),
     ]

@@ -11,6 +11,11 @@ from tools.esp_images import build_esp32_app, build_esp8266_app
 
 REPO: Final = Path(__file__).resolve().parent.parent
 INTEGRATION: Final = REPO / "custom_components" / "esp_ota"
+# Demo-only settings (demo/esp_ota_demo): linked in next to esp_ota.
+DEMO_SETTINGS: Final = Path(__file__).resolve().parent / "esp_ota_demo"
+# Seconds esp_ota waits for a board after an image before the "did not come
+# back" repair (its own default: 3 minutes), so the demo shows it in seconds.
+DEMO_COMEBACK_TIMEOUT: Final = 20
 
 # Only what the dashboard and esp_ota need: default_config would also start
 # integrations that look for hardware, Bluetooth or the internet.
@@ -46,6 +51,8 @@ automation:
       - action: update.install
         target:
           entity_id: update.esp8266_workshop_firmware
+esp_ota_demo:
+  comeback_timeout: {comeback_timeout}
 logger:
   default: warning
   logs:
@@ -107,12 +114,12 @@ def dashboard(hostnames: list[str], pushed: list[str] | None = None) -> dict[str
                             "over mDNS. Add the discovered ESP32 in **Settings → "
                             "Devices & services**; its firmware 2.0.0 is staged "
                             "within seconds. Then open its update below and press "
-                            "**Install**. The `esp-…` board pulls its updates: "
+                            "**Install**. The `esp32-pull` board pulls its updates: "
                             "press **Install** on its card and it takes 2.0.0 "
                             "at its next check-in. The ESP8266 has a firmware "
                             "source: its update to 1.1.0 appeared by itself. "
                             "Add the web updater board by hand: host "
-                            "`127.0.0.1`, port 8080, user `admin`, password "
+                            "`127.0.0.2`, port 8080, user `admin`, password "
                             "`shed-update`."
                         ),
                     },
@@ -156,13 +163,15 @@ def write_config(
     _write_storage(config_dir, "onboarding", {"done": ONBOARDING_DONE}, 4)
     _write_storage(config_dir, "lovelace", {"config": dashboard(hostnames, pushed)}, 1)
     (config_dir / "configuration.yaml").write_text(
-        CONFIGURATION_YAML.format(port=port), "utf-8"
+        CONFIGURATION_YAML.format(port=port, comeback_timeout=DEMO_COMEBACK_TIMEOUT),
+        "utf-8",
     )
     custom = config_dir / "custom_components"
     custom.mkdir(exist_ok=True)
-    link = custom / "esp_ota"
-    if not link.exists():
-        link.symlink_to(INTEGRATION, target_is_directory=True)
+    for target in (INTEGRATION, DEMO_SETTINGS):
+        link = custom / target.name
+        if not link.exists():
+            link.symlink_to(target, target_is_directory=True)
 
 
 def place_demo_firmware(config_dir: Path, hostname: str) -> Path:

@@ -23,6 +23,7 @@ from typing import Any, Final, Self
 import aiohttp
 
 from .boards import (
+    BARN_BOARD,
     PULL_BOARD,
     PULL_URL_VARIABLE,
     PUSH_BOARDS,
@@ -70,6 +71,8 @@ class DemoStack:
     """The pull-mode board; None leaves the pull server off."""
     web: WebBoardSpec | None = WEB_BOARD
     """The web updater board (a person adds it by hand); None: no such board."""
+    discovered_web: WebBoardSpec | None = BARN_BOARD
+    """A web updater board that announces itself (left discovered)."""
     _relay: asyncio.Server | None = None
 
     @property
@@ -98,19 +101,21 @@ class DemoStack:
     async def start(self) -> None:
         """Start Home Assistant and the boards; return when the demo is ready."""
         assert_private_network()
-        devices = [spec.hostname for spec in self.boards]
+        devices = [spec.hostname for spec in self.boards if spec.on_dashboard]
         if self.web is not None:
             devices.append(self.web.device)
             place_demo_firmware(self.config_dir, self.web.device)
         if self.pull is not None:
-            devices.append(self.pull.device)
+            # Its device and entities take the entry's name; its watched
+            # folder keeps esp_ota's host name (esp- and the MAC digits).
+            devices.append(self.pull.hostname)
             place_demo_firmware(self.config_dir, self.pull.device)
-        pushed = [spec.hostname for spec in self.boards]
+        pushed = [spec.hostname for spec in self.boards if spec.on_dashboard]
         if self.web is not None:
             pushed.append(self.web.device)
         write_config(self.config_dir, self.port, devices, pushed)
         for spec in self.boards:
-            if not spec.auto_add:
+            if spec.on_dashboard and not spec.firmware_source:
                 place_demo_firmware(self.config_dir, spec.hostname)
         sources = {
             spec.hostname: place_demo_source(self.config_dir, spec.hostname)
@@ -127,11 +132,16 @@ class DemoStack:
                 str(self.config_dir),
                 "--skip-pip",
             ],
+            # Not the repository: with it on the path, Home Assistant finds
+            # custom integrations only in its custom_components, not in the
+            # configuration's (where the demo settings are linked).
+            cwd=self.config_dir,
         )
         for spec in self.boards:
             await self._spawn(spec.hostname, emulator_command(spec, self.flash_speed))
-        if self.web is not None:
-            await self._spawn(self.web.hostname, web_board_command(self.web))
+        for web in (self.web, self.discovered_web):
+            if web is not None:
+                await self._spawn(web.hostname, web_board_command(web))
         async with aiohttp.ClientSession() as session:
             api = HassApi(session, self.url)
             async with asyncio.timeout(HA_START_TIMEOUT):
@@ -180,13 +190,17 @@ class DemoStack:
         await api.finish_flow(flow_id, [{"name": spec.hostname}])
 
     async def _spawn(
-        self, name: str, command: list[str], env: dict[str, str] | None = None
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str] | None = None,
+        cwd: Path = REPO,
     ) -> None:
         log = (self.run_dir / f"{name}.log").open("ab")
         try:
             self.processes[name] = await asyncio.create_subprocess_exec(
                 *command,
-                cwd=REPO,
+                cwd=cwd,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,

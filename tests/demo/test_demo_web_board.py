@@ -50,11 +50,11 @@ def test_dashboard_shows_the_last_install_of_the_pushed_boards(tmp_path: Path) -
     stored = json.loads((tmp_path / ".storage" / "lovelace").read_text())
     cards = stored["data"]["config"]["views"][0]["cards"]
     firmware = next(card for card in cards if card.get("title") == "Firmware")
-    assert "update.127_0_0_1_firmware" in firmware["entities"]
+    assert "update.127_0_0_2_firmware" in firmware["entities"]
     last = next(card for card in cards if card.get("title") == "Last install")
     assert last["entities"] == [
         "sensor.esp8266_workshop_last_install",
-        "sensor.127_0_0_1_last_install",
+        "sensor.127_0_0_2_last_install",
     ]
 
 

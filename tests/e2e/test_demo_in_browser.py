@@ -7,7 +7,9 @@ add a second pull board from its "New board checked in" discovery; read the
 repair an unconfirmed automation install raises; install on the ESP32, the
 web updater board and the pull board; give the ESP8266 a wrong password
 (Reconfigure), see its install fail and the re-authentication fix it, then
-install on it with progress. Every dialog is checked for untranslated text.
+install on it with progress. Every dialog is checked for untranslated text;
+the dialogs the story does not pass through are opened and closed
+(``dialogs.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pytest
 from demo.boards import ESP32_BOARD, ESP8266_BOARD, PULL_BOARD, WEB_BOARD
 from demo.haconfig import DEMO_FIRMWARE_VERSION
 from demo.stack import PASSWORD, USERNAME
-from tests.e2e import story
+from tests.e2e import dialogs, story
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
 # Bounded by the demo's start (DEMO_READY_TIMEOUT) and the waits below, not
@@ -200,6 +202,7 @@ def tell_the_story(demo: str, page: Any, screenshots: Path, tmp_path: Path) -> N
     log_in(page, demo)
     add_discovered_esp32(page, demo, screenshots)
     story.add_web_board_by_hand(page, demo)
+    dialogs.open_every_other_dialog(page, demo)
 
     refused = tmp_path / "garden-controller.bin"
     refused.write_bytes(build_esp32_app(version="2.0.0"))
@@ -222,8 +225,10 @@ def tell_the_story(demo: str, page: Any, screenshots: Path, tmp_path: Path) -> N
             attic.kill()
             attic.wait()
     story.open_confirmation_repair(page, demo, ESP8266_VERSION)
+    dialogs.install_on_board_that_never_returns(page, demo)
 
     update_esp32(page, demo, screenshots)
     update_web_board(page, demo)
     update_pull_board(page, demo)
+    dialogs.open_did_not_return_repair(page, demo)
     update_esp8266(page, demo, screenshots)

@@ -255,3 +255,25 @@ def test_every_error_derives_from_one_base() -> None:
         assert issubclass(error, EspOtaError)
     assert issubclass(TransferTimeoutError, TransferError)
     assert issubclass(TransferTimeoutError, TimeoutError)
+
+
+async def test_a_gone_board_takes_the_image_then_never_reboots_or_answers(
+    make_board,
+) -> None:
+    board = make_board(core=Core.ESP32, fault=Fault.GONE, version="1.0.0")
+    gone = asyncio.Event()
+    board.config.on_gone.append(lambda _version: gone.set())
+    rebooted: list[str | None] = []
+    board.config.on_reboot.append(rebooted.append)
+    await board.start()
+
+    await upload("127.0.0.1", board.port, image_for(Core.ESP32), timeouts=FAST)
+    await gone.wait()
+
+    assert len(board.received_images) == 1
+    assert board.state == "gone"
+    assert rebooted == []
+    assert board.version == "1.0.0"
+    # No answer to a new invitation: the uploader gives up.
+    with pytest.raises(BoardNotRespondingError):
+        await upload("127.0.0.1", board.port, image_for(Core.ESP32), timeouts=FAST)

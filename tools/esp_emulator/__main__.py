@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--web", action="store_true", help="serve the web updater page instead"
     )
     parser.add_argument("--username", default=None, help="web updater user name")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="web updater: loopback address to serve on"
+    )
     pull = parser.add_argument_group("pull mode (ESPhttpUpdate / HTTPUpdate)")
     pull.add_argument(
         "--pull",

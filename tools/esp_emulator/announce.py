@@ -15,6 +15,7 @@ from zeroconf.asyncio import AsyncZeroconf
 from .board import BoardEmulator
 
 SERVICE_TYPE = "_arduino._tcp.local."
+HTTP_SERVICE_TYPE = "_http._tcp.local."
 
 
 def txt_records(board: BoardEmulator) -> dict[str, str]:
@@ -39,6 +40,23 @@ def service_info(board: BoardEmulator) -> ServiceInfo:
         addresses=[socket.inet_aton(board.config.host)],
         port=board.port,
         properties=txt_records(board),
+        server=f"{hostname}.local.",
+    )
+
+
+def http_service_info(hostname: str, host: str, port: int) -> ServiceInfo:
+    """Return a web updater sketch's ``_http._tcp`` service at ``host``.
+
+    As esp8266/Arduino's WebUpdater example does (libraries/
+    ESP8266HTTPUpdateServer/examples/WebUpdater/WebUpdater.ino:
+    ``MDNS.begin(host); ... MDNS.addService("http", "tcp", 80);``): the
+    instance name is the sketch's host name, no TXT records.
+    """
+    return ServiceInfo(
+        HTTP_SERVICE_TYPE,
+        f"{hostname}.{HTTP_SERVICE_TYPE}",
+        addresses=[socket.inet_aton(host)],
+        port=port,
         server=f"{hostname}.local.",
     )
 
@@ -70,6 +88,25 @@ class Announcer:
             await self.update(board)
 
         board.config.on_reboot.append(_reannounce)
+
+        async def _withdraw(_version: str | None) -> None:
+            await self.remove(board.config.hostname)
+
+        board.config.on_gone.append(_withdraw)
+
+    async def remove(self, hostname: str) -> None:
+        """Withdraw a board's records (a goodbye), as when it stopped for good."""
+        info = self._infos.pop(hostname, None)
+        if self.zeroconf is not None and info is not None:
+            await self.zeroconf.async_unregister_service(info)
+
+    async def add_service(self, info: ServiceInfo) -> None:
+        """Announce a service that never changes (a web updater's page)."""
+        if self.zeroconf is None:
+            msg = "announcer not started"
+            raise RuntimeError(msg)
+        self._infos[info.name] = info
+        await self.zeroconf.async_register_service(info)
 
     async def update(self, board: BoardEmulator) -> None:
         """Publish the board's current TXT records (new version after a flash)."""

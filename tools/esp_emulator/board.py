@@ -133,7 +133,7 @@ class BoardEmulator:
         elif self.state == "waitauth":
             self.invitations.append(data)
             self._on_auth(data, addr)
-        # busy or rebooting: ignored, like a board inside _runUpdate()
+        # busy, rebooting or gone: ignored, like a board inside _runUpdate()
 
     def _on_invitation(self, data: bytes, addr: tuple[str, int]) -> None:
         cmd, pos = _parse_int(data, 0)
@@ -272,8 +272,12 @@ class BoardEmulator:
         else:
             new_version = self.version
         self.flashed.set()
-        self.state = "rebooting"
-        task = asyncio.get_running_loop().create_task(self._reboot(new_version))
+        if self.config.fault is Fault.GONE:
+            self.state = "gone"
+            task = asyncio.get_running_loop().create_task(self._vanish())
+        else:
+            self.state = "rebooting"
+            task = asyncio.get_running_loop().create_task(self._reboot(new_version))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -284,6 +288,14 @@ class BoardEmulator:
         if self.config.version_for_image is not None:
             return self.config.version_for_image(image)
         return md5_hex(image)
+
+    async def _vanish(self) -> None:
+        """Stay away for good: ignore every datagram, drop the mDNS records."""
+        for hook in self.config.on_gone:
+            result = hook(None)
+            if inspect.isawaitable(result):
+                await result
+        _LOGGER.debug("%s did not come back from its update", self.config.hostname)
 
     async def _reboot(self, new_version: str | None) -> None:
         await asyncio.sleep(self.config.reboot_delay)

@@ -57,6 +57,9 @@ class Fault(StrEnum):
     """Update.end() reports an MD5 failure after the whole image."""
     SLOW = "slow"
     """Flash ``slow_factor`` times slower than configured."""
+    GONE = "gone"
+    """Accept the whole image, then never come back: the new image does not
+    boot, so no reboot, no announcement (its mDNS records go), no answers."""
 
 
 type RebootHook = Callable[[str | None], Awaitable[None] | None]
@@ -126,3 +129,5 @@ class BoardConfig:
     """Fraction of the image after which DROP/STALL strike."""
     slow_factor: float = 20.0
     on_reboot: list[RebootHook] = field(default_factory=list)
+    on_gone: list[RebootHook] = field(default_factory=list)
+    """Called (with None) when a ``GONE`` board stops after its image."""

@@ -22,6 +22,7 @@ from typing import Final
 
 from aiohttp import BodyPartReader, web
 
+from .announce import Announcer, http_service_info
 from .config import Core
 
 FORM_PAGE: Final = """<!DOCTYPE html>
@@ -79,6 +80,8 @@ class WebUpdaterConfig:
     end_delay: float = 0.0
     """Seconds Update.end() (MD5 check, boot partition switch) takes before the answer."""
     on_reboot: list[Callable[[str | None], None]] = field(default_factory=list)
+    host: str = "127.0.0.1"
+    """The loopback address it serves on (a board has its own address)."""
 
 
 def _error_text(core: Core, code: int, text: str) -> str:
@@ -112,13 +115,13 @@ class WebUpdaterEmulator:
         return self._port
 
     async def start(self, port: int = 0) -> None:
-        """Listen on 127.0.0.1."""
+        """Listen on the configured loopback address (127.0.0.1 by default)."""
         app = web.Application(middlewares=[self._record])
         app.router.add_get(self.config.path, self._handle_get)
         app.router.add_post(self.config.path, self._handle_post)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        site = web.TCPSite(self._runner, self.config.host, port)
         await site.start()
         self._port = int(self._runner.addresses[0][1])
 
@@ -261,6 +264,9 @@ class WebUpdaterEmulator:
 async def run_web_boards(args: argparse.Namespace, hostnames: list[str]) -> None:
     """Serve one web updater board per host name until --run-for or a signal."""
     boards: list[WebUpdaterEmulator] = []
+    announcer = Announcer() if args.announce else None
+    if announcer is not None:
+        await announcer.start()
     for hostname in hostnames:
         board = WebUpdaterEmulator(
             WebUpdaterConfig(
@@ -270,13 +276,18 @@ async def run_web_boards(args: argparse.Namespace, hostnames: list[str]) -> None
                 free_space=args.free_space,
                 version=args.board_version,
                 reboot_delay=1.0,
+                host=args.host,
             )
         )
         await board.start(args.port + len(boards) if args.port else 0)
         boards.append(board)
+        if announcer is not None:
+            await announcer.add_service(
+                http_service_info(hostname, args.host, board.port)
+            )
         print(
             f"{hostname}: {args.core.value} web updater on "
-            f"http://127.0.0.1:{board.port}{board.config.path}",
+            f"http://{args.host}:{board.port}{board.config.path}",
             flush=True,
         )
     stop = asyncio.Event()
@@ -290,3 +301,5 @@ async def run_web_boards(args: argparse.Namespace, hostnames: list[str]) -> None
             await stop.wait()
     for board in boards:
         await board.stop()
+    if announcer is not None:
+        await announcer.stop()
