@@ -24,9 +24,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_ZEROCONF, ConfigEntry
+from homeassistant.config_entries import SOURCE_ZEROCONF, ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .announcement import BoardAnnouncement, is_ipv6_address, parse_version
@@ -34,6 +35,7 @@ from .const import (
     CONF_BOARD,
     CONF_HOSTNAME,
     CONF_TRANSPORT,
+    DOMAIN,
     LOGGER,
     TRANSPORT_WEB,
     is_pull_entry,
@@ -227,3 +229,21 @@ class EspOtaBoard:
 def _usable_for_espota(host: str | None) -> bool:
     """Tell whether a known host is one the IPv4-only uploader can reach."""
     return bool(host) and not is_ipv6_address(host or "")
+
+
+def loaded_entry(hass: HomeAssistant, entry_id: str) -> ConfigEntry:
+    """Return an action's board entry; refuse an unknown or unloaded one."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="board_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="board_not_loaded",
+            translation_placeholders={"board": entry.title},
+        )
+    return entry

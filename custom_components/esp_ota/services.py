@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -15,6 +14,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import ServiceValidationError
 import homeassistant.helpers.config_validation as cv
 
+from .board import loaded_entry
 from .compat import vol
 from .confirm import async_confirm
 from .const import DOMAIN
@@ -62,27 +62,10 @@ def _kind(target: str) -> ImageKind:
     return ImageKind.FILESYSTEM if target == TARGET_FILESYSTEM else ImageKind.APP
 
 
-def _loaded_entry(hass: HomeAssistant, entry_id: str) -> ConfigEntry:
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="board_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="board_not_loaded",
-            translation_placeholders={"board": entry.title},
-        )
-    return entry
-
-
 async def _async_stage_firmware(call: ServiceCall) -> ServiceResponse:
     """Stage an image from a URL or an allowed file path for one board."""
     hass = call.hass
-    entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     kind = _kind(call.data[ATTR_TARGET])
     source: Path | bytes
     if url := call.data.get(ATTR_URL):
@@ -135,7 +118,7 @@ async def _async_check_path(hass: HomeAssistant, path: Path) -> None:
 
 async def _async_confirm(call: ServiceCall) -> ServiceResponse:
     """Confirm a staged image in the name of the person calling."""
-    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     confirmed = await async_confirm(
         call.hass,
         entry,

@@ -13,16 +13,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
     SupportsResponse,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 import homeassistant.helpers.config_validation as cv
 
+from .board import loaded_entry
 from .compat import vol
 from .const import DOMAIN
 from .source_manager import DATA_SOURCES, SourceState, source_config
@@ -73,23 +73,6 @@ def source_error(err: SourceError, config: SourceConfig) -> HomeAssistantError:
     )
 
 
-def _entry(hass: HomeAssistant, entry_id: str) -> ConfigEntry:
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="board_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="board_not_loaded",
-            translation_placeholders={"board": entry.title},
-        )
-    return entry
-
-
 def _response(state: SourceState | None) -> dict[str, Any]:
     if state is None:
         return {"result": None}
@@ -99,7 +82,7 @@ def _response(state: SourceState | None) -> dict[str, Any]:
 async def _async_set_firmware_source(call: ServiceCall) -> ServiceResponse:
     """Set, change or (empty URL) remove a board's firmware source."""
     manager = call.hass.data[DATA_SOURCES]
-    entry = _entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     if not call.data[ATTR_URL]:
         await manager.async_set(entry, None)
         return _response(None)
@@ -122,7 +105,7 @@ async def _async_check_sources(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     manager = hass.data[DATA_SOURCES]
     if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
-        entries = [_entry(hass, entry_id)]
+        entries = [loaded_entry(hass, entry_id)]
     else:
         entries = [
             entry
