@@ -39,10 +39,7 @@ def open_web_reconfigure(page: Any, url: str) -> None:
     """Entry menu of the web board → Reconfigure: read the form, close it."""
     from playwright.sync_api import expect  # optional dependency
 
-    row = story.entry_row(page, url, WEB_BOARD.device)
-    row.get_by_role("button", name="Menu").click()
-    page.get_by_role("menuitem", name="Reconfigure").click()
-    flow = story.flow_dialog(page)
+    flow = story.open_reconfigure(page, url, WEB_BOARD.device)
     expect(flow.get_by_role("textbox", name="Update path")).to_be_visible()
     expect(
         flow.get_by_text(f"reaches the update page of {WEB_BOARD.device}")
@@ -109,6 +106,7 @@ def install_on_board_that_never_returns(page: Any, url: str) -> None:
     story.press_install(dialog, CELLAR_BOARD.version)
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    story.wait_history_settled(page)
 
 
 def open_did_not_return_repair(page: Any, url: str) -> None:
