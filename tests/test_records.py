@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from homeassistant.core import Context, HomeAssistant
@@ -70,6 +71,22 @@ async def test_a_board_back_with_another_version_is_logged(
     await stage(hass, board, build_esp32_app(version="1.1.0"))
     await install(hass, board, person)
     assert "came back announcing version v1.1, not the flashed 1.1.0" in caplog.text
+
+
+async def test_a_board_back_announcing_the_images_md5_is_not_logged(
+    hass: HomeAssistant,
+    add_board: BoardFactory,
+    person: Context,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    board = await add_board()
+    image = build_esp32_app(version="1.1.0")
+    # ESP8266 sketches often announce ESP.getSketchMD5() (cores/esp8266/Esp.cpp).
+    md5 = hashlib.md5(image).hexdigest().upper()  # noqa: S324 - the board's digest
+    board.emulator.config.on_reboot[:] = [lambda version: board.announce(md5)]
+    await stage(hass, board, image)
+    await install(hass, board, person)
+    assert "came back announcing" not in caplog.text
 
 
 async def test_image_changed_on_disk_after_staging_is_not_flashed(

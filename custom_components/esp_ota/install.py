@@ -360,10 +360,15 @@ async def _async_flash_and_wait(
     finally:
         if comeback is not None:
             comeback.cancel()
-    if board.version is not None and board.version != staged.version:
+    # A sketch may announce its MD5 (ESP.getSketchMD5()) instead of a version.
+    announced = board.version
+    if announced not in (None, staged.version) and announced.strip().lower() not in (
+        staged.md5,
+        staged.sha256,
+    ):
         _LOGGER.warning(
             "%s came back announcing version %s, not the flashed %s",
             entry.title,
-            board.version,
+            announced,
             staged.version,
         )
