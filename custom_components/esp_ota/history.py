@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 import time
 from typing import TYPE_CHECKING, Final, Literal
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -39,6 +39,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_ESPOTA
+from .events import async_fire_install_finished, async_fire_install_started
 from .firmware import ImageKind
 from .install import comeback_issue_id, confirmation_issue_id
 from .staging import board_key, ledger_key
@@ -133,19 +134,30 @@ class InstallAttempt:
 
 @contextlib.asynccontextmanager
 async def async_record_install(
-    hass: HomeAssistant, entry: EspOtaConfigEntry, staged: StagedFirmware
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    staged: StagedFirmware,
+    context: Context | None = None,
 ) -> AsyncIterator[InstallAttempt]:
     """Record how the install run inside this context ends.
 
     A translated error is recorded and raised on; a cancellation (Home
     Assistant stopping) is not an outcome and leaves the last record alone.
+    Automations hear of both ends (``events.py``).
     """
     attempt = InstallAttempt()
+    async_fire_install_started(hass, entry, staged, context)
 
     async def record(outcome: Outcome, reason: str | None) -> None:
         seconds = round(time.monotonic() - attempt.begun, 1)
         await async_record_outcome(
-            hass, entry, staged, outcome, reason=reason, seconds=seconds
+            hass,
+            entry,
+            staged,
+            outcome,
+            reason=reason,
+            seconds=seconds,
+            context=context,
         )
 
     try:
@@ -166,20 +178,20 @@ async def async_record_outcome(
     *,
     reason: str | None,
     seconds: float | None,
+    context: Context | None = None,
 ) -> None:
-    """Keep how an install of ``staged`` on the entry's board ended."""
-    await hass.data[DATA_HISTORY].async_record(
-        board_key(entry),
-        InstallRecord(
-            at=dt_util.utcnow().isoformat(),
-            version=staged.version,
-            target=staged.kind.value,
-            method=str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA)),
-            outcome=outcome,
-            reason=reason,
-            seconds=seconds,
-        ),
+    """Keep how an install of ``staged`` on the entry's board ended; tell automations."""
+    record = InstallRecord(
+        at=dt_util.utcnow().isoformat(),
+        version=staged.version,
+        target=staged.kind.value,
+        method=str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA)),
+        outcome=outcome,
+        reason=reason,
+        seconds=seconds,
     )
+    await hass.data[DATA_HISTORY].async_record(board_key(entry), record)
+    async_fire_install_finished(hass, entry, record, context)
 
 
 @callback

@@ -227,7 +227,9 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         self._last_percent = None
         self.async_write_ha_state()
         try:
-            async with async_record_install(self.hass, self._entry, staged) as attempt:
+            async with async_record_install(
+                self.hass, self._entry, staged, self._context
+            ) as attempt:
                 await async_install(
                     self.hass,
                     self._entry,
