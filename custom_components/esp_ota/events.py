@@ -12,7 +12,9 @@ Rules:
   ``refused``, ``failed``), ``reason`` (the translation key of the error,
   None on success) and ``seconds``. Every push ``started`` is followed by one
   ``finished`` unless Home Assistant stops in between; a pull board's refused
-  delivery has a ``finished`` only (nothing was started);
+  delivery has a ``finished`` only (nothing was started); a board that falls
+  back to its old sketch after a success (``rollback.py``) gets a second
+  ``finished``: ``failed``, reason ``rolled_back``, seconds None;
 - the event carries the context of the install (the person or automation
   that asked), so an automation can tell its own installs from others;
 - nothing secret is in the data: no address, no password.

@@ -24,7 +24,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
 from dataclasses import asdict, dataclass
 import time
@@ -42,6 +42,7 @@ from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_ESPOTA
 from .events import async_fire_install_finished, async_fire_install_started
 from .firmware import ImageKind
 from .install import comeback_issue_id, confirmation_issue_id
+from .rollback import rollback_issue_id
 from .staging import board_key, ledger_key
 
 if TYPE_CHECKING:
@@ -121,6 +122,8 @@ class InstallAttempt:
         """Start the clock."""
         self.begun = time.monotonic()
         self.flashing = False
+        # Records a fall back to the previous sketch after a success (rollback.py).
+        self.on_rollback: Callable[[HomeAssistantError], Awaitable[None]] | None = None
 
     def started(self, then: Callable[[], None]) -> Callable[[], None]:
         """Wrap the install's on_started callback to note that flashing began."""
@@ -147,6 +150,19 @@ async def async_record_install(
     """
     attempt = InstallAttempt()
     async_fire_install_started(hass, entry, staged, context)
+
+    async def rolled_back(err: HomeAssistantError) -> None:
+        await async_record_outcome(
+            hass,
+            entry,
+            staged,
+            "failed",
+            reason=err.translation_key,
+            seconds=None,
+            context=context,
+        )
+
+    attempt.on_rollback = rolled_back
 
     async def record(outcome: Outcome, reason: str | None) -> None:
         seconds = round(time.monotonic() - attempt.begun, 1)
@@ -213,5 +229,9 @@ def async_delete_board_issues(hass: HomeAssistant, entry: EspOtaConfigEntry) -> 
     """Delete every repair issue of a board (its entry is being removed)."""
     for kind in ImageKind:
         key = ledger_key(entry, kind)
-        for issue_id in (confirmation_issue_id(key), comeback_issue_id(key)):
+        for issue_id in (
+            confirmation_issue_id(key),
+            comeback_issue_id(key),
+            rollback_issue_id(key),
+        ):
             ir.async_delete_issue(hass, DOMAIN, issue_id)

@@ -27,7 +27,7 @@ delivery. Home Assistant stopping stays a cancellation, never an error.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 import hashlib
 import logging
@@ -48,6 +48,14 @@ from .firmware import (
     family_for_board,
 )
 from .ledger import DATA_LEDGER
+from .rollback import (
+    Before,
+    async_rolled_back,
+    async_watch_for_rollback,
+    before_install,
+    rollback_issue_id,
+    rolled_back,
+)
 from .settings import DATA_SETTINGS
 from .staging import get_store, ledger_key, staging_error
 
@@ -113,8 +121,13 @@ async def async_install(
     transport: Transport,
     progress: ProgressCallback,
     on_started: Callable[[], None],
+    on_rollback: Callable[[HomeAssistantError], Awaitable[None]] | None = None,
 ) -> None:
-    """Check every rule, then flash the image and wait for the board to return."""
+    """Check every rule, then flash the image and wait for the board to return.
+
+    ``on_rollback`` is told if the board falls back to the sketch it ran
+    before within rollback.ROLLBACK_WATCH of its return.
+    """
     board = entry.runtime_data
     key = ledger_key(entry, staged.kind)
     await async_check_install(hass, entry, staged, context=context)
@@ -138,7 +151,7 @@ async def async_install(
         raise _error("install_cancelled", board=entry.title)
     if board.install_lock.locked():
         raise _error("install_in_progress", board=entry.title)
-    delivery = _Delivery()
+    delivery = _Delivery(before=before_install(hass, entry, staged))
     async with board.install_lock:
         await _async_run_in_entry_task(
             hass,
@@ -154,6 +167,12 @@ async def async_install(
         )
     ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
     ir.async_delete_issue(hass, DOMAIN, comeback_issue_id(key))
+    ir.async_delete_issue(hass, DOMAIN, rollback_issue_id(key))
+    if delivery.before is not None and on_rollback is not None:
+        # Back on the new sketch; it may still fall back (rollback.py).
+        entry.async_on_unload(
+            async_watch_for_rollback(hass, entry, staged, delivery.before, on_rollback)
+        )
 
 
 def check_rules(
@@ -256,9 +275,10 @@ def _read_checked(
 
 @dataclass
 class _Delivery:
-    """Set once the board said OK to the last byte."""
+    """Set once the board said OK to the last byte; what it ran before."""
 
     done: bool = False
+    before: Before | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -360,6 +380,8 @@ async def _async_flash_and_wait(
     finally:
         if comeback is not None:
             comeback.cancel()
+    if (before := delivery.before) is not None and rolled_back(entry, before):
+        raise await async_rolled_back(hass, entry, staged, before)
     # A sketch may announce its MD5 (ESP.getSketchMD5()) instead of a version.
     announced = board.version
     if announced not in (None, staged.version) and announced.strip().lower() not in (

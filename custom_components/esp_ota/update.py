@@ -238,6 +238,7 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
                     transport=self._transport,
                     progress=self._async_progress,
                     on_started=attempt.started(self._async_started),
+                    on_rollback=attempt.on_rollback,
                 )
         finally:
             self._attr_in_progress = False
