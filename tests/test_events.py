@@ -58,7 +58,7 @@ async def test_a_persons_install_is_told_when_it_starts_and_ends(
     seconds = data.pop("seconds")
     assert isinstance(seconds, float)
     assert seconds >= 0
-    assert data == expected | {"outcome": "succeeded", "reason": None}
+    assert data == expected | {"outcome": "succeeded", "reason": None, "message": None}
     # An automation can tell who asked for the install.
     assert started[0].context.user_id == person.user_id
     assert finished[0].context.user_id == person.user_id
@@ -80,6 +80,12 @@ async def test_an_automations_unconfirmed_install_ends_refused(
     assert [(e.data["outcome"], e.data["reason"]) for e in finished] == [
         ("refused", "not_confirmed")
     ]
+    # The reason in words, as an automation would send it on.
+    assert finished[0].data["message"] == (
+        "Version 2.0.0 for esp32-garden was not confirmed by a person, so an "
+        'automation may not install it. Press "Confirm firmware" on the '
+        "board's device page first."
+    )
     assert board.emulator.received_images == []
 
 

@@ -11,6 +11,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .batch import async_track_batches
 from .board import EspOtaBoard, EspOtaConfigEntry
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
 from .firmware import ImageKind
@@ -71,6 +72,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.http.register_view(EspOtaPullView(hass))
     async_register_pull_services(hass)
     async_setup_services(hass)
+    async_track_batches(hass)
     return True
 
 

@@ -10,7 +10,8 @@ Rules:
 - ``esp_ota_install_finished`` is fired once per recorded outcome
   (``history.py``), with the same data plus ``outcome`` (``succeeded``,
   ``refused``, ``failed``), ``reason`` (the translation key of the error,
-  None on success) and ``seconds``. Every push ``started`` is followed by one
+  None on success), ``message`` (the error's text in Home Assistant's
+  language, None on success) and ``seconds``. Every push ``started`` is followed by one
   ``finished`` unless Home Assistant stops in between; a pull board's refused
   delivery has a ``finished`` only (nothing was started); a board that falls
   back to its old sketch after a success (``rollback.py``) gets a second
@@ -72,6 +73,7 @@ def async_fire_install_finished(
     hass: HomeAssistant,
     entry: EspOtaConfigEntry,
     record: InstallRecord,
+    message: str | None,
     context: Context | None = None,
 ) -> None:
     """Tell automations how an install on the entry's board ended."""
@@ -79,6 +81,7 @@ def async_fire_install_finished(
     data |= {
         "outcome": record.outcome,
         "reason": record.reason,
+        "message": message,
         "seconds": record.seconds,
     }
     hass.bus.async_fire(EVENT_INSTALL_FINISHED, data, context=context)

@@ -44,6 +44,7 @@ from .firmware import ImageKind
 from .install import comeback_issue_id, confirmation_issue_id
 from .rollback import rollback_issue_id
 from .staging import board_key, ledger_key
+from .translate import async_translate
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
@@ -157,30 +158,31 @@ async def async_record_install(
             entry,
             staged,
             "failed",
-            reason=err.translation_key,
+            reason=error_reason(err),
             seconds=None,
             context=context,
+            error=err,
         )
 
     attempt.on_rollback = rolled_back
 
-    async def record(outcome: Outcome, reason: str | None) -> None:
+    async def record(outcome: Outcome, error: HomeAssistantError | None) -> None:
         seconds = round(time.monotonic() - attempt.begun, 1)
         await async_record_outcome(
             hass,
             entry,
             staged,
             outcome,
-            reason=reason,
+            reason=error_reason(error),
             seconds=seconds,
             context=context,
+            error=error,
         )
 
     try:
         yield attempt
     except HomeAssistantError as err:
-        reason = err.translation_key or type(err).__name__
-        await record("failed" if attempt.flashing else "refused", reason)
+        await record("failed" if attempt.flashing else "refused", err)
         raise
     else:
         await record("succeeded", None)
@@ -195,8 +197,13 @@ async def async_record_outcome(
     reason: str | None,
     seconds: float | None,
     context: Context | None = None,
+    error: HomeAssistantError | None = None,
 ) -> None:
-    """Keep how an install of ``staged`` on the entry's board ended; tell automations."""
+    """Keep how an install of ``staged`` on the entry's board ended; tell automations.
+
+    ``error`` (what stopped it) gives the events its message, in Home
+    Assistant's language.
+    """
     record = InstallRecord(
         at=dt_util.utcnow().isoformat(),
         version=staged.version,
@@ -207,7 +214,15 @@ async def async_record_outcome(
         seconds=seconds,
     )
     await hass.data[DATA_HISTORY].async_record(board_key(entry), record)
-    async_fire_install_finished(hass, entry, record, context)
+    message = await async_translate(hass, error) if error is not None else None
+    async_fire_install_finished(hass, entry, record, message, context)
+
+
+def error_reason(error: HomeAssistantError | None) -> str | None:
+    """Return the reason kept for an error: its translation key (None: success)."""
+    if error is None:
+        return None
+    return error.translation_key or type(error).__name__
 
 
 @callback

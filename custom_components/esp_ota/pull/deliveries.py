@@ -57,7 +57,13 @@ class Deliveries:
         self._refused[key] = (staged.sha256, reason)
         self._hass.async_create_task(
             async_record_outcome(
-                self._hass, entry, staged, "refused", reason=reason, seconds=None
+                self._hass,
+                entry,
+                staged,
+                "refused",
+                reason=reason,
+                seconds=None,
+                error=err,
             )
         )
 
