@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from homeassistant.components import persistent_notification
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 
@@ -103,8 +104,18 @@ def async_track_batches(hass: HomeAssistant) -> CALLBACK_TYPE:
     def stop() -> None:
         for unsubscribe in stops:
             unsubscribe()
+        stops.clear()
         if settle[0] is not None:
             settle[0]()
+            settle[0] = None
+
+    @callback
+    def shutdown(_: Event) -> None:
+        stops.pop()  # this listener is gone once it ran
+        stop()
+
+    # No summary timer outlives Home Assistant.
+    stops.append(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, shutdown))
 
     return stop
 
