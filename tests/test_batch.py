@@ -40,11 +40,14 @@ async def test_update_all_finishes_every_board_and_sums_up(
         "esp32-cellar", password="right", fault=Fault.WRONG_PASSWORD
     )
     barn = await add_board("esp32-barn")
-    for board in (garden, cellar, barn):
+    shed = await add_board("esp32-shed")
+    for board in (garden, cellar, barn, shed):
         await stage(hass, board, build_esp32_app(version="2.0.0"))
     await hass.services.async_call(
         "switch", "turn_off", {ATTR_ENTITY_ID: barn.switch_entity}, blocking=True
     )
+    # The shed's board is asleep: its install waits for it.
+    shed.entry.runtime_data.async_handle_goodbye()
 
     with pytest.raises(HomeAssistantError):
         await hass.services.async_call(
@@ -55,6 +58,7 @@ async def test_update_all_finishes_every_board_and_sums_up(
                     garden.update_entity,
                     cellar.update_entity,
                     barn.update_entity,
+                    shed.update_entity,
                 ]
             },
             blocking=True,
@@ -72,7 +76,9 @@ async def test_update_all_finishes_every_board_and_sums_up(
     assert notice is not None
     assert notice["title"] == "ESP OTA: installs finished"
     lines = notice["message"].splitlines()
-    assert lines[0] == "1 installed, 1 failed, 1 not started."
+    assert lines[0] == (
+        "1 installed, 1 failed, 1 not started, 1 waiting for their board."
+    )
     assert sorted(lines[1:]) == [
         (
             "- esp32-barn was not started: OTA updates are switched off for "
@@ -82,6 +88,7 @@ async def test_update_all_finishes_every_board_and_sums_up(
             "- esp32-cellar failed: esp32-cellar refused the OTA password. Enter "
             "the current password in the re-authentication dialog."
         ),
+        "- esp32-shed is away: its install starts when it is next seen.",
     ]
 
 

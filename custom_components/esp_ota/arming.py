@@ -31,7 +31,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -39,6 +39,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .events import EVENT_INSTALL_ARMED
 from .history import async_record_outcome, error_reason
 from .install import async_check_install
 from .settings import DATA_SETTINGS
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
     from .store import StagedFirmware
 
 _LOGGER = logging.getLogger(__name__)
-
-EVENT_INSTALL_ARMED: Final = f"{DOMAIN}_install_armed"
 
 
 @dataclass(frozen=True)

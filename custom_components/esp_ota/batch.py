@@ -12,6 +12,7 @@ Rules:
   sums it up: how many were installed, and each failed or refused install
   with its board and the reason in Home Assistant's language; it has a fixed
   id, so the next batch's summary replaces it;
+- a board that is away is armed (``arming.py``) and counted as waiting;
 - a single install adds nothing: its card and its error already say it all;
 - pull boards are not in a batch: they take their image at a later check-in;
 - what a batch learns comes from the install events (``events.py``), so a
@@ -29,7 +30,7 @@ from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 
 from .const import DOMAIN, TRANSPORT_PULL
-from .events import EVENT_INSTALL_FINISHED, EVENT_INSTALL_STARTED
+from .events import EVENT_INSTALL_ARMED, EVENT_INSTALL_FINISHED, EVENT_INSTALL_STARTED
 from .translate import NoticeText, async_translate
 
 NOTIFICATION_ID: Final = f"{DOMAIN}_batch"
@@ -43,10 +44,12 @@ class _Batch:
     installed: int = 0
     # (board, outcome, message) of each install that did not succeed.
     problems: list[tuple[str, str, str]] = field(default_factory=list)
+    # Boards that were away: their install waits for them (arming.py).
+    waiting: list[str] = field(default_factory=list)
 
     @property
     def size(self) -> int:
-        return self.installed + len(self.problems)
+        return self.installed + len(self.problems) + len(self.waiting)
 
 
 @callback
@@ -62,6 +65,18 @@ def async_track_batches(hass: HomeAssistant) -> CALLBACK_TYPE:
             settle[0]()
             settle[0] = None
         batch.running.add(event.data["config_entry_id"])
+
+    @callback
+    def armed(event: Event) -> None:
+        batch.waiting.append(event.data["board"])
+        if not batch.running:
+            settle_later()
+
+    @callback
+    def settle_later() -> None:
+        if settle[0] is not None:
+            settle[0]()
+        settle[0] = async_call_later(hass, SETTLE, end)
 
     @callback
     def finished(event: Event) -> None:
@@ -84,7 +99,7 @@ def async_track_batches(hass: HomeAssistant) -> CALLBACK_TYPE:
             # Installs of one call start one after another: one refused at
             # once may end before the next began. The batch ends once no
             # install started for a moment.
-            settle[0] = async_call_later(hass, SETTLE, end)
+            settle_later()
 
     @callback
     def end(_: object) -> None:
@@ -98,6 +113,7 @@ def async_track_batches(hass: HomeAssistant) -> CALLBACK_TYPE:
     stops = [
         hass.bus.async_listen(EVENT_INSTALL_STARTED, started),
         hass.bus.async_listen(EVENT_INSTALL_FINISHED, finished),
+        hass.bus.async_listen(EVENT_INSTALL_ARMED, armed),
     ]
 
     @callback
@@ -129,6 +145,7 @@ async def _async_notify(hass: HomeAssistant, batch: _Batch) -> None:
                 installed=str(batch.installed),
                 failed=str(sum(1 for _, o, _ in batch.problems if o == "failed")),
                 refused=str(sum(1 for _, o, _ in batch.problems if o == "refused")),
+                waiting=str(len(batch.waiting)),
             ),
         )
     ]
@@ -137,6 +154,12 @@ async def _async_notify(hass: HomeAssistant, batch: _Batch) -> None:
         lines.append(
             await async_translate(hass, NoticeText(key, board=board, reason=message))
         )
+    lines.extend(
+        [
+            await async_translate(hass, NoticeText("batch_waiting_line", board=board))
+            for board in batch.waiting
+        ]
+    )
     persistent_notification.async_create(
         hass,
         "\n".join(lines),

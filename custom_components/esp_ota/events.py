@@ -16,6 +16,9 @@ Rules:
   delivery has a ``finished`` only (nothing was started); a board that falls
   back to its old sketch after a success (``rollback.py``) gets a second
   ``finished``: ``failed``, reason ``rolled_back``, seconds None;
+- ``esp_ota_install_armed`` is fired when an install waits for a board that
+  is away (``arming.py``): ``board``, ``config_entry_id``, ``version`` and
+  ``until`` (when the waiting ends);
 - the event carries the context of the install (the person or automation
   that asked), so an automation can tell its own installs from others;
 - nothing secret is in the data: no address, no password.
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 
 EVENT_INSTALL_STARTED: Final = f"{DOMAIN}_install_started"
 EVENT_INSTALL_FINISHED: Final = f"{DOMAIN}_install_finished"
+EVENT_INSTALL_ARMED: Final = f"{DOMAIN}_install_armed"
 
 
 def _board_data(

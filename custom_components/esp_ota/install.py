@@ -33,7 +33,6 @@ import hashlib
 import logging
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, CoreState, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -131,24 +130,6 @@ async def async_install(
     board = entry.runtime_data
     key = ledger_key(entry, staged.kind)
     await async_check_install(hass, entry, staged, context=context)
-    # Reading, hashing and inspecting a 16 MiB image takes tens of milliseconds
-    # (several times that on a Raspberry Pi): all of it runs in the executor.
-    try:
-        data = await hass.async_add_executor_job(
-            _read_checked,
-            get_store(hass),
-            staged,
-            entry.title,
-            family_for_board(board.board_id),
-        )
-    except OSError as err:
-        # Deleted (or made unreadable) behind our back: say so without a path.
-        raise _error(
-            "image_missing", board=entry.title, version=staged.version
-        ) from err
-    if entry.state is not ConfigEntryState.LOADED:
-        # Unloaded while the rules were checked and the bytes read.
-        raise _error("install_cancelled", board=entry.title)
     if board.install_lock.locked():
         raise _error("install_in_progress", board=entry.title)
     delivery = _Delivery(before=before_install(hass, entry, staged))
@@ -159,7 +140,7 @@ async def async_install(
             _async_queue_and_flash(
                 hass,
                 entry,
-                _Job(staged=staged, data=data, transport=transport, progress=progress),
+                _Job(staged=staged, transport=transport, progress=progress),
                 on_started,
                 delivery,
             ),
@@ -284,7 +265,6 @@ class _Delivery:
 @dataclass(frozen=True, kw_only=True)
 class _Job:
     staged: StagedFirmware
-    data: bytes
     transport: Transport
     progress: ProgressCallback
 
@@ -323,16 +303,54 @@ async def _async_queue_and_flash(
     on_started: Callable[[], None],
     delivery: _Delivery,
 ) -> None:
-    """Wait for a fleet slot, then flash; both end when the entry unloads."""
-    async with hass.data[DATA_SETTINGS].fleet:
-        on_started()
-        _LOGGER.info("Flashing %s with version %s", entry.title, job.staged.version)
-        await _async_flash_and_wait(hass, entry, job, delivery)
+    """Wait for a fleet slot, flash, free the slot, wait for the board's return.
+
+    The image is read once the slot is had, so boards waiting their turn hold
+    no copy of it; the slot is freed once the board has every byte, so its
+    reboot overlaps the next board's upload. All of it ends when the entry
+    unloads.
+    """
+    comeback: asyncio.Future[None] | None = None
+    try:
+        async with hass.data[DATA_SETTINGS].fleet:
+            data = await _async_read(hass, entry, job.staged)
+            on_started()
+            _LOGGER.info("Flashing %s with version %s", entry.title, job.staged.version)
+            comeback = await _async_flash(hass, entry, job, data)
+        delivery.done = True
+        _LOGGER.info("%s accepted the image; waiting for it to come back", entry.title)
+        await _async_wait_for_return(hass, entry, job.staged, comeback)
+    finally:
+        if comeback is not None:
+            comeback.cancel()
+    _check_return(entry, job.staged)
+    if (before := delivery.before) is not None and rolled_back(entry, before):
+        raise await async_rolled_back(hass, entry, job.staged, before)
 
 
-async def _async_flash_and_wait(
-    hass: HomeAssistant, entry: EspOtaConfigEntry, job: _Job, delivery: _Delivery
-) -> None:
+async def _async_read(
+    hass: HomeAssistant, entry: EspOtaConfigEntry, staged: StagedFirmware
+) -> bytes:
+    """Read, hash and inspect the image in the executor (tens of ms for 16 MiB)."""
+    try:
+        return await hass.async_add_executor_job(
+            _read_checked,
+            get_store(hass),
+            staged,
+            entry.title,
+            family_for_board(entry.runtime_data.board_id),
+        )
+    except OSError as err:
+        # Deleted (or made unreadable) behind our back: say so without a path.
+        raise _error(
+            "image_missing", board=entry.title, version=staged.version
+        ) from err
+
+
+async def _async_flash(
+    hass: HomeAssistant, entry: EspOtaConfigEntry, job: _Job, data: bytes
+) -> asyncio.Future[None]:
+    """Upload; record the install; return the future of the board's return."""
     board = entry.runtime_data
     staged, progress = job.staged, job.progress
     comeback: asyncio.Future[None] | None = None
@@ -346,44 +364,55 @@ async def _async_flash_and_wait(
         progress(sent, total)
 
     try:
-        await job.transport.async_upload(job.data, staged.kind, on_progress)
-        if comeback is None:
-            comeback = board.async_expect_announcement()
-        await hass.data[DATA_LEDGER].async_record_install(
-            ledger_key(entry, staged.kind),
-            sha256=staged.sha256,
-            md5=staged.md5,
-            version=staged.version,
-        )
-        delivery.done = True
-        _LOGGER.info("%s accepted the image; waiting for it to come back", entry.title)
-        try:
-            async with asyncio.timeout(COMEBACK_TIMEOUT):
-                await comeback
-        except TimeoutError as err:
-            ir.async_create_issue(
-                hass,
-                DOMAIN,
-                comeback_issue_id(ledger_key(entry, staged.kind)),
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="board_did_not_return",
-                translation_placeholders={
-                    "board": entry.title,
-                    "version": staged.version,
-                    "minutes": str(max(1, round(COMEBACK_TIMEOUT / 60))),
-                },
-            )
-            raise _error(
-                "board_did_not_return", board=entry.title, version=staged.version
-            ) from err
-    finally:
+        await job.transport.async_upload(data, staged.kind, on_progress)
+    except BaseException:
         if comeback is not None:
             comeback.cancel()
-    if (before := delivery.before) is not None and rolled_back(entry, before):
-        raise await async_rolled_back(hass, entry, staged, before)
+        raise
+    if comeback is None:
+        comeback = board.async_expect_announcement()
+    await hass.data[DATA_LEDGER].async_record_install(
+        ledger_key(entry, staged.kind),
+        sha256=staged.sha256,
+        md5=staged.md5,
+        version=staged.version,
+    )
+    return comeback
+
+
+async def _async_wait_for_return(
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    staged: StagedFirmware,
+    comeback: asyncio.Future[None],
+) -> None:
+    """Wait for the board's first sign of life; raise the repair if it stays away."""
+    try:
+        async with asyncio.timeout(COMEBACK_TIMEOUT):
+            await comeback
+    except TimeoutError as err:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            comeback_issue_id(ledger_key(entry, staged.kind)),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="board_did_not_return",
+            translation_placeholders={
+                "board": entry.title,
+                "version": staged.version,
+                "minutes": str(max(1, round(COMEBACK_TIMEOUT / 60))),
+            },
+        )
+        raise _error(
+            "board_did_not_return", board=entry.title, version=staged.version
+        ) from err
+
+
+def _check_return(entry: EspOtaConfigEntry, staged: StagedFirmware) -> None:
+    """Log a board back with a version other than the flashed image's."""
     # A sketch may announce its MD5 (ESP.getSketchMD5()) instead of a version.
-    announced = board.version
+    announced = entry.runtime_data.version
     if announced not in (None, staged.version) and announced.strip().lower() not in (
         staged.md5,
         staged.sha256,
