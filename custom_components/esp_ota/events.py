@@ -5,7 +5,7 @@ Rules:
   person's Install, ``update.install`` from an automation) before its rules
   are checked, and when a pull board begins downloading an image for the
   first time; its data: ``board`` (the entry's title), ``config_entry_id``,
-  ``device_id``, ``version``, ``target`` (``flash`` or ``filesystem``) and
+  ``device_id``, ``version``, ``target`` (``app`` or ``filesystem``) and
   ``method`` (the entry's transport);
 - ``esp_ota_install_finished`` is fired once per recorded outcome
   (``history.py``), with the same data plus ``outcome`` (``succeeded``,
