@@ -64,6 +64,8 @@ INSTALLED_JS: Final = """([entity, version]) => {
   return state?.attributes.installed_version === version
     && state.attributes.in_progress === false && state.state === "off";
 }"""
+# The current history entry stops being a dialog's (see goto).
+FORGET_DIALOG_JS: Final = "() => history.replaceState(null, '')"
 # No dialog's entry is left on top of the history (see wait_history_settled).
 HISTORY_SETTLED_JS: Final = "() => !history.state?.dialog"
 LAST_CHANGED_JS: Final = """([entity]) => document.querySelector("home-assistant")
@@ -108,15 +110,20 @@ def flow_dialog(page: Any) -> Any:
 def goto(page: Any, target: str) -> None:
     """Open ``target`` unless the page shows it already.
 
-    A load can race the app's own client-side navigation (a closing dialog
-    steps back in the history), and Chromium aborts the load
-    (net::ERR_ABORTED): the app's navigation has happened then, so the load
-    is tried again, at most twice more.
+    A dialog left open (a chapter leaves the update or repair dialog open) is
+    closed when the page unloads, and the frontend then steps back in the
+    history if the current entry is the dialog's (``make-dialog-manager.ts``):
+    that step back would undo the load. Replacing the entry's state first
+    leaves the frontend nothing to step back from. A load can also race a
+    step back already under way, and Chromium aborts it (net::ERR_ABORTED):
+    the app's navigation has happened then, so the load is tried again, at
+    most twice more.
     """
     from playwright.sync_api import Error  # optional dependency
 
     if page.url.split("?", 1)[0] == target:
         return
+    page.evaluate(FORGET_DIALOG_JS)
     for attempt in range(3):
         try:
             page.goto(target)
