@@ -10,20 +10,21 @@ mDNS: Home Assistant's shared zeroconf instance is replaced by phcc's
 ``mock_async_zeroconf`` (a real ``DNSCache``, no sockets), and our own
 ``AsyncServiceBrowser`` by a mock whose handler the tests call directly
 (``mock_browser``), so no test ever multicasts.
+
+Values, board handles and the steps tests take (stage, install, announce, …)
+live in ``helpers.py``; this file holds fixtures only.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from dataclasses import dataclass
-from ipaddress import ip_address
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock, patch
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+import aiohttp
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
@@ -32,63 +33,33 @@ from custom_components.esp_ota.const import (
     ARDUINO_SERVICE_TYPE,
     CONF_BOARD,
     CONF_HOSTNAME,
-    CONF_TRANSPORT,
     DOMAIN,
-    TRANSPORT_ESPOTA,
 )
-from custom_components.esp_ota.presence import DATA_PRESENCE, EspOtaPresence
 from tools.esp_emulator import BoardConfig, BoardEmulator
+from tools.esp_emulator.web_updater import WebUpdaterConfig, WebUpdaterEmulator
 
-from .espota.conftest import FAST as FAST_TIMEOUTS
-
-# Web updater boards (add_web_board, web_emulator, fast_web_timeouts).
-from .web_board import add_web_board, fast_web_timeouts, web_emulator  # noqa: F401
-
-HOSTNAME = "esp32-garden"
-SERVICE_NAME = f"{HOSTNAME}.{ARDUINO_SERVICE_TYPE}"
-HOST = "192.168.1.50"
-PORT = 3232
-BOARD = "esp32"
-ENTRY_DATA: dict[str, Any] = {
-    CONF_HOST: HOST,
-    CONF_PORT: PORT,
-    CONF_HOSTNAME: HOSTNAME,
-    CONF_BOARD: BOARD,
-    CONF_TRANSPORT: TRANSPORT_ESPOTA,
-}
-ARDUINO_TXT: dict[str, str | None] = {
-    "board": BOARD,
-    "tcp_check": "no",
-    "ssh_upload": "no",
-    "auth_upload": "no",
-}
-
-type ZeroconfInfoFactory = Callable[..., ZeroconfServiceInfo]
+from .espota.helpers import FAST as FAST_TIMEOUTS
+from .helpers import (
+    ARDUINO_TXT,
+    BOARD,
+    ENTRY_DATA,
+    FAST_WEB_TIMEOUTS,
+    HOSTNAME,
+    WEB_HOSTNAME,
+    BoardFactory,
+    EmulatedBoard,
+    WebBoard,
+    WebBoardFactory,
+    ZeroconfInfoFactory,
+    async_get_presence_now,
+    make_zeroconf_info,
+    web_entry_data,
+)
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/esp_ota in every test."""
-
-
-def make_zeroconf_info(
-    *,
-    hostname: str = f"{HOSTNAME}.local.",
-    name: str = SERVICE_NAME,
-    host: str = HOST,
-    port: int = PORT,
-    properties: dict[str, Any] | None = None,
-) -> ZeroconfServiceInfo:
-    """Build the announcement Home Assistant's zeroconf hands to a flow."""
-    return ZeroconfServiceInfo(
-        ip_address=ip_address(host),
-        ip_addresses=[ip_address(host)],
-        hostname=hostname,
-        name=name,
-        port=port,
-        properties=dict(ARDUINO_TXT) if properties is None else properties,
-        type=ARDUINO_SERVICE_TYPE,
-    )
 
 
 @pytest.fixture
@@ -107,14 +78,26 @@ def mock_browser(mock_async_zeroconf: MagicMock) -> Generator[MagicMock]:
 
 
 @pytest.fixture
-def mock_config_entry() -> MockConfigEntry:
-    """Return a board entry added from discovery, without a password."""
+def entry_source() -> str:
+    """Return how mock_config_entry's board was added (a package may override)."""
+    return "zeroconf"
+
+
+@pytest.fixture
+def entry_data() -> dict[str, Any]:
+    """Return mock_config_entry's data (a module may override)."""
+    return dict(ENTRY_DATA)
+
+
+@pytest.fixture
+def mock_config_entry(entry_source: str, entry_data: dict[str, Any]) -> MockConfigEntry:
+    """Return the esp32-garden board entry, added from discovery unless overridden."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=HOSTNAME,
         unique_id=HOSTNAME,
-        source="zeroconf",
-        data=dict(ENTRY_DATA),
+        source=entry_source,
+        data=entry_data,
     )
 
 
@@ -184,6 +167,21 @@ async def init_integration(
 
 
 @pytest.fixture
+def inbox(config_dir: Path, init_integration: MockConfigEntry) -> Path:
+    """Return the board's watched folder (its inbox), which set-up created."""
+    path = config_dir / "esp_ota" / "inbox" / HOSTNAME
+    assert path.is_dir()
+    return path
+
+
+@pytest.fixture
+def board(init_integration: MockConfigEntry) -> EspOtaBoard:
+    """Return the runtime of the loaded esp32-garden entry."""
+    runtime: EspOtaBoard = init_integration.runtime_data
+    return runtime
+
+
+@pytest.fixture
 def person(hass_admin_user: MockUser) -> Context:
     """Return the context of a call a logged-in person makes from the UI."""
     return Context(user_id=hass_admin_user.id)
@@ -197,28 +195,6 @@ def fast_timeouts() -> Generator[None]:
         patch("custom_components.esp_ota.install.COMEBACK_TIMEOUT", 5.0),
     ):
         yield
-
-
-@dataclass
-class EmulatedBoard:
-    """An emulated board and its config entry, loaded in Home Assistant."""
-
-    emulator: BoardEmulator
-    entry: MockConfigEntry
-    update_entity: str
-    switch_entity: str
-    button_entity: str
-    announce: Callable[[str | None], None]
-    """Announce the board (with a version) as Home Assistant's zeroconf would."""
-
-    @property
-    def runtime(self) -> EspOtaBoard:
-        """Return the entry's board runtime."""
-        runtime: EspOtaBoard = self.entry.runtime_data
-        return runtime
-
-
-type BoardFactory = Callable[..., Awaitable[EmulatedBoard]]
 
 
 @pytest.fixture
@@ -303,6 +279,86 @@ async def add_board(
         await emulator.stop()
 
 
-def async_get_presence_now(hass: HomeAssistant) -> EspOtaPresence:
-    """Return the running presence tracker (set up with the first board)."""
-    return hass.data[DATA_PRESENCE]
+@pytest.fixture
+def fast_web_timeouts() -> Generator[None]:
+    """Make web waits, reboot grace, polling and the come-back wait short."""
+    transport = "custom_components.esp_ota.transport_web"
+    with (
+        patch(f"{transport}.TIMEOUTS", FAST_WEB_TIMEOUTS),
+        patch(f"{transport}.REBOOT_GRACE", 0.0),
+        patch(f"{transport}.POLL_FIRST", 0.01),
+        patch(f"{transport}.POLL_MAX", 0.05),
+        patch(
+            "custom_components.esp_ota.config_flow_web.PROBE_TIMEOUTS",
+            FAST_WEB_TIMEOUTS,
+        ),
+        patch("custom_components.esp_ota.install.COMEBACK_TIMEOUT", 5.0),
+    ):
+        yield
+
+
+@pytest.fixture
+async def web_emulator(
+    hass: HomeAssistant, socket_enabled: None
+) -> AsyncIterator[WebUpdaterEmulator]:
+    """Start one emulated web updater board (ESP8266, no credentials).
+
+    Requests ``hass`` so the emulator runs on Home Assistant's test loop.
+    """
+    emulator = WebUpdaterEmulator(WebUpdaterConfig())
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+async def add_web_board(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    fast_web_timeouts: None,
+    mock_browser: MagicMock,
+) -> AsyncIterator[WebBoardFactory]:
+    """Start emulated web updater boards and add each to Home Assistant."""
+    emulators: list[WebUpdaterEmulator] = []
+
+    async def _add(
+        hostname: str = WEB_HOSTNAME,
+        *,
+        source: str = "user",
+        credentials: tuple[str, str] | None = None,
+        **options: Any,
+    ) -> WebBoard:
+        if credentials is not None:
+            options.setdefault("username", credentials[0])
+            options.setdefault("password", credentials[1])
+        emulator = WebUpdaterEmulator(WebUpdaterConfig(**options))
+        await emulator.start()
+        emulators.append(emulator)
+        extra: dict[str, Any] = {}
+        if credentials is not None:
+            extra = {CONF_USERNAME: credentials[0], CONF_PASSWORD: credentials[1]}
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=hostname,
+            unique_id=hostname,
+            source=source,
+            data=web_entry_data(emulator.port, hostname=hostname, **extra),
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        slug = hostname.replace("-", "_")
+        return WebBoard(
+            emulator=emulator, entry=entry, update_entity=f"update.{slug}_firmware"
+        )
+
+    yield _add
+    for emulator in emulators:
+        await emulator.stop()
+
+
+@pytest.fixture
+async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+    """Return an aiohttp session for loopback requests, closed after the test."""
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session

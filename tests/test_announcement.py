@@ -20,7 +20,7 @@ from custom_components.esp_ota.announcement import (
     valid_port,
 )
 
-from .conftest import ARDUINO_TXT, make_zeroconf_info
+from .helpers import ARDUINO_TXT, make_zeroconf_info
 
 
 def test_arduino_announcement_gives_hostname_address_port_and_board() -> None:

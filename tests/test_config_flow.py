@@ -6,12 +6,7 @@ import socket
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock, patch
 
-from homeassistant.config_entries import (
-    SOURCE_IGNORE,
-    SOURCE_USER,
-    SOURCE_ZEROCONF,
-    ConfigEntryState,
-)
+from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -28,23 +23,24 @@ from custom_components.esp_ota.const import (
     TRANSPORT_ESPOTA,
 )
 
-from .conftest import ARDUINO_TXT, ENTRY_DATA, HOST, HOSTNAME, PORT, ZeroconfInfoFactory
+from .helpers import (
+    ARDUINO_TXT,
+    ENTRY_DATA,
+    HOST,
+    HOSTNAME,
+    PORT,
+    RESOLVE,
+    ZeroconfInfoFactory,
+    discover,
+)
 
 pytestmark = pytest.mark.usefixtures("mock_browser")
-
-RESOLVE = "custom_components.esp_ota.config_flow.async_resolve_host"
-
-
-async def _discover(hass: HomeAssistant, info: Any) -> Any:
-    return await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
-    )
 
 
 async def test_discovered_board_is_confirmed_and_becomes_an_entry(
     hass: HomeAssistant, zeroconf_info: ZeroconfInfoFactory
 ) -> None:
-    result = await _discover(hass, zeroconf_info())
+    result = await discover(hass, zeroconf_info())
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "zeroconf_confirm"
     assert result["description_placeholders"] == {
@@ -68,7 +64,7 @@ async def test_discovered_board_is_confirmed_and_becomes_an_entry(
 async def test_discovered_board_with_auth_upload_asks_for_its_password(
     hass: HomeAssistant, zeroconf_info: ZeroconfInfoFactory
 ) -> None:
-    result = await _discover(
+    result = await discover(
         hass, zeroconf_info(properties={**ARDUINO_TXT, "auth_upload": "yes"})
     )
     assert result["description_placeholders"]["password"] == "required"
@@ -89,7 +85,7 @@ async def test_discovered_board_with_auth_upload_asks_for_its_password(
 async def test_board_that_does_not_say_whether_it_needs_a_password_gets_an_optional_field(
     hass: HomeAssistant, zeroconf_info: ZeroconfInfoFactory
 ) -> None:
-    result = await _discover(hass, zeroconf_info(properties={}))
+    result = await discover(hass, zeroconf_info(properties={}))
     assert result["description_placeholders"]["password"] == "unknown"
     assert result["description_placeholders"]["board"] == "unknown"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
@@ -110,7 +106,7 @@ async def test_rediscovered_board_at_a_new_address_updates_its_entry(
     )
     entry.add_to_hass(hass)
 
-    result = await _discover(hass, zeroconf_info(host="192.168.1.77", port=8266))
+    result = await discover(hass, zeroconf_info(host="192.168.1.77", port=8266))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == "192.168.1.77"
@@ -126,7 +122,7 @@ async def test_rediscovery_of_a_loaded_board_updates_its_runtime_without_reload(
     board = init_integration.runtime_data
     assert board.available is False
 
-    result = await _discover(
+    result = await discover(
         hass,
         zeroconf_info(
             host="192.168.1.78", properties={**ARDUINO_TXT, "version": "2.1"}
@@ -154,7 +150,7 @@ async def test_entry_added_by_ip_takes_the_host_name_when_the_board_announces_it
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
-    result = await _discover(hass, zeroconf_info())
+    result = await discover(hass, zeroconf_info())
     assert result["reason"] == "already_configured"
     await hass.async_block_till_done()
     assert entry.unique_id == HOSTNAME
@@ -173,7 +169,7 @@ async def test_ignored_board_is_not_offered_again(
     MockConfigEntry(
         domain=DOMAIN, unique_id=HOSTNAME, source=SOURCE_IGNORE, data={}
     ).add_to_hass(hass)
-    result = await _discover(hass, zeroconf_info())
+    result = await discover(hass, zeroconf_info())
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
@@ -190,7 +186,7 @@ async def test_ignored_board_is_not_offered_again(
 async def test_unusable_announcement_is_aborted_not_crashed(
     hass: HomeAssistant, zeroconf_info: ZeroconfInfoFactory, overrides: dict[str, Any]
 ) -> None:
-    result = await _discover(hass, zeroconf_info(**overrides))
+    result = await discover(hass, zeroconf_info(**overrides))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "invalid_discovery_info"
 
@@ -204,7 +200,7 @@ async def test_hostile_txt_record_is_shown_as_unknown(
         "x" * 300: "y",
         "version": None,
     }
-    result = await _discover(hass, zeroconf_info(properties=hostile))
+    result = await discover(hass, zeroconf_info(properties=hostile))
     assert result["step_id"] == "zeroconf_confirm"
     assert result["description_placeholders"]["board"] == "unknown"
     assert result["description_placeholders"]["password"] == "unknown"

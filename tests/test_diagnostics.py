@@ -17,21 +17,13 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.esp_ota.const import DOMAIN
 from tools.esp_images import build_esp32_app
 
-from .conftest import ENTRY_DATA, HOSTNAME, BoardFactory
-from .test_presence import announce
-from .test_update import install
+from .helpers import ENTRY_DATA, HOSTNAME, BoardFactory, announce, install
 
 
 @pytest.fixture
-def mock_config_entry() -> MockConfigEntry:
-    """Return a discovered board entry with an OTA password."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=HOSTNAME,
-        unique_id=HOSTNAME,
-        source="zeroconf",
-        data={**ENTRY_DATA, "password": "hunter2"},
-    )
+def entry_data() -> dict[str, Any]:
+    """Give the discovered board entry an OTA password."""
+    return {**ENTRY_DATA, "password": "hunter2"}
 
 
 async def test_diagnostics_show_the_board_with_its_password_redacted(

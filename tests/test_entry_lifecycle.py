@@ -25,9 +25,7 @@ from custom_components.esp_ota.firmware import ImageKind
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app, build_filesystem_image
 
-from .conftest import HOSTNAME
-from .test_inbox import _scan
-from .test_options_flow import _submit, _upload
+from .helpers import HOSTNAME, scan_watched_folder, submit_upload, upload_file
 
 FIRMWARE_CARD = "update.esp32_garden_firmware"
 FILESYSTEM_CARD = "update.esp32_garden_filesystem"
@@ -51,13 +49,15 @@ async def _stage_by_action(
     )
 
 
-def _stage_by_upload(hass_client: ClientSessionGenerator) -> Stager:
+def _stage_byupload_file(hass_client: ClientSessionGenerator) -> Stager:
     async def stage(
         hass: HomeAssistant, entry: MockConfigEntry, image: bytes, target: str
     ) -> None:
-        file_id = await _upload(hass_client, f"{target}.bin", image)
+        file_id = await upload_file(hass_client, f"{target}.bin", image)
         target_option = "app" if target == "flash" else "filesystem"
-        result = await _submit(hass, entry, firmware=file_id, target=target_option)
+        result = await submit_upload(
+            hass, entry, firmware=file_id, target=target_option
+        )
         assert result["type"] is FlowResultType.ABORT
 
     return stage
@@ -70,8 +70,8 @@ def _stage_from_folder(config_dir: Path, freezer: FrozenDateTimeFactory) -> Stag
         name = "littlefs.bin" if target == "filesystem" else "1.2.0.bin"
         inbox = config_dir / "esp_ota" / "inbox" / HOSTNAME
         await hass.async_add_executor_job((inbox / name).write_bytes, image)
-        await _scan(hass, freezer)
-        await _scan(hass, freezer)
+        await scan_watched_folder(hass, freezer)
+        await scan_watched_folder(hass, freezer)
 
     return stage
 
@@ -87,7 +87,7 @@ def stage(
     if request.param == "action":
         return _stage_by_action
     if request.param == "upload":
-        return _stage_by_upload(hass_client)
+        return _stage_byupload_file(hass_client)
     return _stage_from_folder(config_dir, freezer)
 
 

@@ -13,8 +13,7 @@ from homeassistant.core import Context, HomeAssistant
 from tools.esp_emulator import Core
 from tools.esp_images import build_esp8266_app, gzip_image
 
-from .conftest import BoardFactory
-from .test_update import install, stage
+from .helpers import BoardFactory, install, stage
 
 
 async def test_gzip_image_is_sent_compressed_to_an_esp8266_board(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import json
-from pathlib import Path
 import re
 from typing import Any
 
@@ -20,9 +19,8 @@ from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv, selector
 from homeassistant.util.yaml import load_yaml_dict
 
-from .test_translation_rules import TRANSLATION_KEY
+from .helpers import INTEGRATION, TRANSLATION_KEY
 
-INTEGRATION = Path(__file__).parent.parent / "custom_components" / "esp_ota"
 IOT_CLASSES = {
     "assumed_state",
     "calculated",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from unittest.mock import MagicMock, patch
 
-from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -21,19 +21,20 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.esp_ota.const import CONF_HOSTNAME, CONF_PATH, DOMAIN
 from tools.esp_emulator.web_updater import WebUpdaterEmulator
 
-from .conftest import ENTRY_DATA, HOST, HOSTNAME, ZeroconfInfoFactory
-from .test_web_config_flow import _discover as _discover_web, _http_info, _manual
-from .web_board import WEB_HOSTNAME, web_entry_data
-
-RESOLVE = "custom_components.esp_ota.config_flow.async_resolve_host"
+from .helpers import (
+    ENTRY_DATA,
+    HOST,
+    HOSTNAME,
+    RESOLVE,
+    WEB_HOSTNAME,
+    ZeroconfInfoFactory,
+    add_web_board_by_hand,
+    discover,
+    http_info,
+    web_entry_data,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_web_timeouts", "mock_browser")
-
-
-async def _discover(hass: HomeAssistant, info: Any) -> Any:
-    return await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
-    )
 
 
 async def _add_by_hand(hass: HomeAssistant, host: str) -> Any:
@@ -75,7 +76,7 @@ async def test_a_board_added_by_address_keeps_its_entities_when_discovered(
     assert before
     assert all(unique_id.startswith(f"{HOST}_") for unique_id in before.values())
 
-    result = await _discover(hass, zeroconf_info())
+    result = await discover(hass, zeroconf_info())
     assert result["reason"] == "already_configured"
     await hass.async_block_till_done()
 
@@ -91,7 +92,7 @@ async def test_a_board_added_by_address_keeps_its_entities_when_discovered(
 async def test_a_discovered_board_is_not_added_again_by_name_or_address(
     hass: HomeAssistant, zeroconf_info: ZeroconfInfoFactory
 ) -> None:
-    result = await _discover(hass, zeroconf_info())
+    result = await discover(hass, zeroconf_info())
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     for host in (f"{HOSTNAME}.local", HOSTNAME.upper(), HOST):
@@ -107,7 +108,7 @@ async def test_a_board_added_by_name_is_the_one_discovery_finds(
     result = await _add_by_hand(hass, f"{HOSTNAME}.local")
     entry = result["result"]
     assert entry.unique_id == HOSTNAME
-    result = await _discover(hass, zeroconf_info(host="192.168.1.77"))
+    result = await discover(hass, zeroconf_info(host="192.168.1.77"))
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == "192.168.1.77"
 
@@ -153,21 +154,21 @@ async def test_reconfigure_names_a_board_known_by_address_unless_taken(
 async def test_a_web_board_added_by_address_takes_its_name_when_discovered(
     hass: HomeAssistant, web_emulator: WebUpdaterEmulator
 ) -> None:
-    result = await _manual(
+    result = await add_web_board_by_hand(
         hass, **{CONF_HOST: "127.0.0.1", CONF_PORT: web_emulator.port}
     )
     entry = result["result"]
     await hass.async_block_till_done()
     before = _registry_view(hass, entry.entry_id)
 
-    result = await _discover_web(hass, _http_info(web_emulator.port))
+    result = await discover(hass, http_info(web_emulator.port))
     assert result["reason"] == "already_configured"
     await hass.async_block_till_done()
     assert entry.unique_id == WEB_HOSTNAME
     assert entry.data[CONF_HOSTNAME] == WEB_HOSTNAME
     assert set(_registry_view(hass, entry.entry_id)) == set(before)
     # Neither by address nor by name is it added a second time.
-    result = await _manual(
+    result = await add_web_board_by_hand(
         hass, **{CONF_HOST: "127.0.0.1", CONF_PORT: web_emulator.port}
     )
     assert result["reason"] == "already_configured"

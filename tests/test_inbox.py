@@ -12,34 +12,14 @@ from homeassistant.components.persistent_notification import (
     _async_get_or_create_notifications,
 )
 from homeassistant.core import HomeAssistant
-import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.esp_ota import translate
 from custom_components.esp_ota.firmware import ImageKind
-from custom_components.esp_ota.inbox import SCAN_INTERVAL
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app, build_filesystem_image
 
-from .conftest import HOSTNAME
-from .test_translations import INTEGRATION
-
-
-@pytest.fixture
-def inbox(config_dir: Path, init_integration: MockConfigEntry) -> Path:
-    """Return the board's inbox folder, which set-up created."""
-    path = config_dir / "esp_ota" / "inbox" / HOSTNAME
-    assert path.is_dir()
-    return path
-
-
-async def _scan(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(SCAN_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+from .helpers import INTEGRATION, scan_watched_folder
 
 
 async def test_dropped_image_is_staged_once_it_stops_changing(
@@ -54,10 +34,10 @@ async def test_dropped_image_is_staged_once_it_stops_changing(
     (inbox / "1.5.0.md").write_text("Waters the roses too.")
     store = get_store(hass)
 
-    await _scan(hass, freezer)  # first sight: maybe still being copied
+    await scan_watched_folder(hass, freezer)  # first sight: maybe still being copied
     assert store.latest(init_integration.entry_id) is None
 
-    await _scan(hass, freezer)  # unchanged since: take it
+    await scan_watched_folder(hass, freezer)  # unchanged since: take it
     staged = store.latest(init_integration.entry_id)
     assert staged is not None
     assert staged.version == "1.5.0"
@@ -75,13 +55,13 @@ async def test_a_file_still_growing_is_not_taken(
     image = build_esp32_app()
     target = inbox / "garden.bin"
     target.write_bytes(image[:1000])
-    await _scan(hass, freezer)
+    await scan_watched_folder(hass, freezer)
     target.write_bytes(image[:5000])
-    await _scan(hass, freezer)
+    await scan_watched_folder(hass, freezer)
     assert get_store(hass).latest(init_integration.entry_id) is None
     target.write_bytes(image)
-    await _scan(hass, freezer)
-    await _scan(hass, freezer)
+    await scan_watched_folder(hass, freezer)
+    await scan_watched_folder(hass, freezer)
     assert get_store(hass).latest(init_integration.entry_id) is not None
 
 
@@ -92,8 +72,8 @@ async def test_filesystem_images_are_recognised_by_name(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     (inbox / "littlefs.bin").write_bytes(build_filesystem_image())
-    await _scan(hass, freezer)
-    await _scan(hass, freezer)
+    await scan_watched_folder(hass, freezer)
+    await scan_watched_folder(hass, freezer)
     store = get_store(hass)
     assert store.latest(init_integration.entry_id, ImageKind.FILESYSTEM) is not None
 
@@ -105,8 +85,8 @@ async def test_refused_image_is_renamed_and_the_person_is_told_why(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     (inbox / "s3.bin").write_bytes(build_esp32_app(chip="esp32s3"))
-    await _scan(hass, freezer)
-    await _scan(hass, freezer)
+    await scan_watched_folder(hass, freezer)
+    await scan_watched_folder(hass, freezer)
 
     assert get_store(hass).latest(init_integration.entry_id) is None
     assert [p.name for p in inbox.iterdir()] == ["s3.bin.rejected"]
@@ -121,8 +101,8 @@ async def test_the_refusal_notice_is_the_translated_text_with_its_placeholders(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     (inbox / "notes.bin").write_bytes(b"hello, world")
-    await _scan(hass, freezer)
-    await _scan(hass, freezer)
+    await scan_watched_folder(hass, freezer)
+    await scan_watched_folder(hass, freezer)
 
     texts = json.loads((INTEGRATION / "strings.json").read_text())["exceptions"]
     [notice] = _async_get_or_create_notifications(hass).values()
@@ -158,8 +138,8 @@ async def test_the_refusal_notice_is_in_home_assistants_language(
     hass.config.language = "de"
     (inbox / "notes.bin").write_bytes(b"hello, world")
     with patch.object(translate, "async_get_translations", translations):
-        await _scan(hass, freezer)
-        await _scan(hass, freezer)
+        await scan_watched_folder(hass, freezer)
+        await scan_watched_folder(hass, freezer)
     [notice] = _async_get_or_create_notifications(hass).values()
     assert set(asked) == {"de"}
     assert notice["title"] == "Abgelehnt"

@@ -13,7 +13,7 @@ from custom_components.esp_ota.board import EspOtaBoard
 from custom_components.esp_ota.const import ARDUINO_SERVICE_TYPE, DOMAIN
 from custom_components.esp_ota.presence import DATA_PRESENCE
 
-from .conftest import ENTRY_DATA, HOSTNAME
+from .helpers import ENTRY_DATA, HOSTNAME
 
 
 async def test_entry_sets_up_a_board_and_unloads_cleanly(

@@ -13,8 +13,7 @@ from homeassistant.core import Context, HomeAssistant
 from custom_components.esp_ota import install
 from tools.esp_images import build_esp32_app
 
-from .conftest import BoardFactory
-from .test_update import install as press_install, stage
+from .helpers import BoardFactory, install as press_install, stage
 
 
 async def test_the_image_is_read_hashed_and_inspected_in_the_executor(

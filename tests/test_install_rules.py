@@ -18,10 +18,7 @@ from custom_components.esp_ota.settings import DATA_SETTINGS
 from tools.esp_emulator import Core, Fault
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
-from .conftest import BoardFactory
-from .test_update import install, stage
-
-AUTOMATION = Context()  # what an automation's or script's call carries: no user
+from .helpers import AUTOMATION, BoardFactory, install, stage
 
 
 async def test_automation_install_without_confirmation_is_refused_with_a_repair(

@@ -15,8 +15,7 @@ from homeassistant.core import Context, HomeAssistant
 from tools.esp_emulator import Core
 from tools.esp_images import build_esp8266_app
 
-from .conftest import BoardFactory
-from .test_update import install, stage
+from .helpers import BoardFactory, install, stage
 
 
 async def test_an_announced_md5_of_the_installed_image_shows_its_version(

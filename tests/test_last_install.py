@@ -24,8 +24,7 @@ from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.history import STORAGE_KEY
 from tools.esp_images import build_esp32_app
 
-from .conftest import BoardFactory, EmulatedBoard
-from .test_update import install, stage
+from .helpers import BoardFactory, EmulatedBoard, install, stage
 
 SENSOR = "sensor.esp32_garden_last_install"
 

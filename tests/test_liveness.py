@@ -37,10 +37,7 @@ from custom_components.esp_ota.liveness import (
     is_silent,
 )
 
-from .conftest import ENTRY_DATA, HOST, HOSTNAME
-from .test_presence import announce
-
-ONLINE = "binary_sensor.esp32_garden_online"
+from .helpers import ENTRY_DATA, HOST, HOSTNAME, ONLINE, announce
 
 
 def simulate(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -17,31 +16,7 @@ from custom_components.esp_ota.store import MAX_IMAGE_SIZE
 from tools.esp_images import build_esp32_app, build_filesystem_image
 from tools.esp_layouts import build_esp32_bootloader
 
-
-async def _upload(hass_client: ClientSessionGenerator, name: str, data: bytes) -> str:
-    """Upload a file the way the frontend's file selector does."""
-    client = await hass_client()
-    form = aiohttp.FormData()
-    form.add_field("file", data, filename=name, content_type="application/octet-stream")
-    response = await client.post("/api/file_upload", data=form)
-    assert response.status == 200
-    file_id: str = (await response.json())["file_id"]
-    return file_id
-
-
-async def _submit(
-    hass: HomeAssistant, entry: MockConfigEntry, **user_input: object
-) -> dict[str, object]:
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "upload"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "upload"
-    return dict(
-        await hass.config_entries.options.async_configure(result["flow_id"], user_input)
-    )
+from .helpers import submit_upload, upload_file
 
 
 async def test_uploaded_image_is_staged_with_version_and_notes(
@@ -49,10 +24,10 @@ async def test_uploaded_image_is_staged_with_version_and_notes(
     init_integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    file_id = await _upload(
+    file_id = await upload_file(
         hass_client, "garden.bin", build_esp32_app(project_name="arduino-lib-builder")
     )
-    result = await _submit(
+    result = await submit_upload(
         hass,
         init_integration,
         firmware=file_id,
@@ -79,8 +54,8 @@ async def test_uploaded_filesystem_image_is_staged_for_the_filesystem(
     init_integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    file_id = await _upload(hass_client, "littlefs.bin", build_filesystem_image())
-    result = await _submit(
+    file_id = await upload_file(hass_client, "littlefs.bin", build_filesystem_image())
+    result = await submit_upload(
         hass, init_integration, firmware=file_id, target="filesystem"
     )
     assert result["type"] is FlowResultType.ABORT
@@ -94,8 +69,8 @@ async def test_wrong_chip_upload_shows_the_reason_on_the_form(
     init_integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    file_id = await _upload(hass_client, "s3.bin", build_esp32_app(chip="esp32s3"))
-    result = await _submit(hass, init_integration, firmware=file_id)
+    file_id = await upload_file(hass_client, "s3.bin", build_esp32_app(chip="esp32s3"))
+    result = await submit_upload(hass, init_integration, firmware=file_id)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "wrong_chip"}
     assert result["description_placeholders"] == {
@@ -111,8 +86,10 @@ async def test_a_refused_upload_can_be_followed_by_another_file(
     init_integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    refused = await _upload(hass_client, "s3.bin", build_esp32_app(chip="esp32s3"))
-    result = await _submit(hass, init_integration, firmware=refused, version="2.0")
+    refused = await upload_file(hass_client, "s3.bin", build_esp32_app(chip="esp32s3"))
+    result = await submit_upload(
+        hass, init_integration, firmware=refused, version="2.0"
+    )
     assert result["errors"] == {"base": "wrong_chip"}
     # file_upload deleted the refused file: the form does not offer it again.
     suggested = {
@@ -129,7 +106,7 @@ async def test_a_refused_upload_can_be_followed_by_another_file(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"firmware": "upload_gone"}
 
-    good = await _upload(hass_client, "garden.bin", build_esp32_app(version="2.1"))
+    good = await upload_file(hass_client, "garden.bin", build_esp32_app(version="2.1"))
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"firmware": good}
     )
@@ -146,8 +123,8 @@ async def test_upload_that_is_not_an_image_is_refused(
     init_integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    file_id = await _upload(hass_client, "notes.bin", b"hello, world")
-    result = await _submit(hass, init_integration, firmware=file_id)
+    file_id = await upload_file(hass_client, "notes.bin", b"hello, world")
+    result = await submit_upload(hass, init_integration, firmware=file_id)
     assert result["errors"] == {"base": "firmware_not_an_esp_image_first_byte"}
     # The upload form shows the fact, not an English sentence from the check.
     assert result["description_placeholders"]["first_byte"] == "0x68"
@@ -158,8 +135,8 @@ async def test_upload_larger_than_any_flash_is_refused(
     init_integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    file_id = await _upload(hass_client, "huge.bin", b"\xe9" * (MAX_IMAGE_SIZE + 1))
-    result = await _submit(hass, init_integration, firmware=file_id)
+    file_id = await upload_file(hass_client, "huge.bin", b"\xe9" * (MAX_IMAGE_SIZE + 1))
+    result = await submit_upload(hass, init_integration, firmware=file_id)
     assert result["errors"] == {"base": "file_too_large"}
 
 
@@ -189,7 +166,7 @@ async def test_bootloader_upload_says_what_the_file_is(
     init_integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    file_id = await _upload(hass_client, "bootloader.bin", build_esp32_bootloader())
-    result = await _submit(hass, init_integration, firmware=file_id)
+    file_id = await upload_file(hass_client, "bootloader.bin", build_esp32_bootloader())
+    result = await submit_upload(hass, init_integration, firmware=file_id)
     assert result["errors"] == {"base": "firmware_bootloader_image"}
     assert get_store(hass).latest(init_integration.entry_id) is None

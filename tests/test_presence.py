@@ -8,7 +8,6 @@ AsyncServiceInfo reads them from.
 from __future__ import annotations
 
 import asyncio
-import socket
 from unittest.mock import MagicMock, patch
 
 from homeassistant.config_entries import SOURCE_USER
@@ -17,67 +16,22 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from zeroconf import DNSAddress, DNSCache, DNSService, DNSText, ServiceStateChange
-from zeroconf.const import _CLASS_IN, _TYPE_A, _TYPE_SRV, _TYPE_TXT
+from zeroconf import ServiceStateChange
 
 from custom_components.esp_ota.board import EspOtaBoard
 from custom_components.esp_ota.const import ARDUINO_SERVICE_TYPE, DOMAIN
 from custom_components.esp_ota.entity import EspOtaEntity
 
-from .conftest import ARDUINO_TXT, ENTRY_DATA, HOST, HOSTNAME, PORT, SERVICE_NAME
-
-ONLINE = "binary_sensor.esp32_garden_online"
-
-
-def announce(
-    mock_async_zeroconf: MagicMock,
-    mock_browser: MagicMock,
-    *,
-    host: str = HOST,
-    port: int = PORT,
-    txt: dict[str, str] | None = None,
-    name: str = SERVICE_NAME,
-    server: str = f"{HOSTNAME}.local.",
-    state_change: ServiceStateChange = ServiceStateChange.Added,
-) -> None:
-    """Put the board's records in the zeroconf cache and fire the browser event."""
-    cache = DNSCache()
-    entries = (txt if txt is not None else ARDUINO_TXT).items()
-    text = b"".join(
-        bytes([len(item)]) + item for item in (f"{k}={v}".encode() for k, v in entries)
-    )
-    cache.async_add_records(
-        [
-            DNSService(name, _TYPE_SRV, _CLASS_IN, 120, 0, 0, port, server),
-            DNSText(name, _TYPE_TXT, _CLASS_IN, 4500, text),
-            DNSAddress(server, _TYPE_A, _CLASS_IN, 120, socket.inet_aton(host)),
-        ]
-    )
-    mock_async_zeroconf.zeroconf.cache = cache
-    fire(mock_async_zeroconf, mock_browser, state_change, name)
-
-
-def fire(
-    mock_async_zeroconf: MagicMock,
-    mock_browser: MagicMock,
-    state_change: ServiceStateChange,
-    name: str = SERVICE_NAME,
-) -> None:
-    """Call the browser's handler as python-zeroconf does."""
-    handler = mock_browser.call_args.kwargs["handlers"][0]
-    handler(
-        zeroconf=mock_async_zeroconf.zeroconf,
-        service_type=ARDUINO_SERVICE_TYPE,
-        name=name,
-        state_change=state_change,
-    )
-
-
-@pytest.fixture
-def board(init_integration: MockConfigEntry) -> EspOtaBoard:
-    """Return the runtime of the loaded esp32-garden entry."""
-    runtime: EspOtaBoard = init_integration.runtime_data
-    return runtime
+from .helpers import (
+    ARDUINO_TXT,
+    ENTRY_DATA,
+    HOST,
+    HOSTNAME,
+    ONLINE,
+    PORT,
+    announce,
+    fire,
+)
 
 
 async def test_discovered_board_is_offline_until_announced_then_online(

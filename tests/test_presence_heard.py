@@ -12,7 +12,6 @@ import socket
 from unittest.mock import MagicMock
 
 from homeassistant.core import HomeAssistant
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from zeroconf import (
     DNSAddress,
@@ -28,8 +27,7 @@ from custom_components.esp_ota.board import EspOtaBoard
 from custom_components.esp_ota.const import ARDUINO_SERVICE_TYPE
 from custom_components.esp_ota.presence import service_info_from_zeroconf
 
-from .conftest import HOST, HOSTNAME, PORT, SERVICE_NAME
-from .test_presence import fire
+from .helpers import HOST, HOSTNAME, PORT, SERVICE_NAME, fire
 
 
 def _records(name: str = HOSTNAME, ttl: int = 120) -> list[RecordUpdate]:
@@ -56,13 +54,6 @@ def _records(name: str = HOSTNAME, ttl: int = 120) -> list[RecordUpdate]:
 
 def _listener(mock_async_zeroconf: MagicMock) -> object:
     return mock_async_zeroconf.zeroconf.async_add_listener.call_args.args[0]
-
-
-@pytest.fixture
-def board(init_integration: MockConfigEntry) -> EspOtaBoard:
-    """Return the runtime of the loaded esp32-garden entry."""
-    runtime: EspOtaBoard = init_integration.runtime_data
-    return runtime
 
 
 async def test_unchanged_records_after_a_reboot_end_an_install_wait(

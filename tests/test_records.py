@@ -13,8 +13,7 @@ from custom_components.esp_ota.ledger import DATA_LEDGER, Ledger
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app
 
-from .conftest import BoardFactory
-from .test_update import install, stage
+from .helpers import BoardFactory, install, stage
 
 
 async def test_confirmations_and_installs_survive_a_restart(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -17,7 +16,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.esp_ota import firmware
-from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app, build_esp8266_app, gzip_image
 from tools.esp_layouts import (
@@ -26,18 +24,10 @@ from tools.esp_layouts import (
     build_partition_table,
 )
 
+from .helpers import stage_action
+
 URL = "https://firmware.example/garden.bin"
 STRINGS = Path(firmware.__file__).parent.parent / "strings.json"
-
-
-async def _stage(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> Any:
-    return await hass.services.async_call(
-        DOMAIN,
-        "stage_firmware",
-        {"config_entry_id": entry.entry_id, **data},
-        blocking=True,
-        return_response=True,
-    )
 
 
 def _error_keys() -> set[str]:
@@ -118,7 +108,7 @@ async def test_images_no_board_should_get_are_refused_with_a_reason(
 ) -> None:
     aioclient_mock.get(URL, content=image)
     with pytest.raises(HomeAssistantError) as err:
-        await _stage(hass, init_integration, url=URL, target=target)
+        await stage_action(hass, init_integration, url=URL, target=target)
     assert err.value.translation_key == f"firmware_{key}"
     assert words in str(err.value)
     assert get_store(hass).latest(init_integration.entry_id) is None

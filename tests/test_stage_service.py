@@ -18,19 +18,11 @@ from custom_components.esp_ota.staging import get_store
 from custom_components.esp_ota.store import MAX_IMAGE_SIZE
 from tools.esp_images import build_esp32_app, build_esp8266_app, build_filesystem_image
 
+from .helpers import stage_action
+
 URL = "https://firmware.example/garden-2.0.0.bin"
 
 pytestmark = pytest.mark.usefixtures("init_integration")
-
-
-async def _stage(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> Any:
-    return await hass.services.async_call(
-        DOMAIN,
-        "stage_firmware",
-        {"config_entry_id": entry.entry_id, **data},
-        blocking=True,
-        return_response=True,
-    )
 
 
 async def test_image_from_a_url_is_staged_with_its_descriptor_version(
@@ -41,7 +33,7 @@ async def test_image_from_a_url_is_staged_with_its_descriptor_version(
     image = build_esp32_app(version="2.0.0", project_name="garden-valve")
     aioclient_mock.get(URL, content=image)
 
-    response = await _stage(
+    response = await stage_action(
         hass, init_integration, url=URL, version="ignored", release_notes="Fixes"
     )
 
@@ -64,7 +56,7 @@ async def test_image_from_an_allowed_path_is_staged_with_the_given_version(
     image = build_esp32_app(project_name="arduino-lib-builder")
     (folder / "garden.bin").write_bytes(image)
 
-    response = await _stage(
+    response = await stage_action(
         hass, init_integration, path=str(folder / "garden.bin"), version="1.4.2"
     )
 
@@ -79,7 +71,7 @@ async def test_image_without_any_version_is_named_by_its_short_hash(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     aioclient_mock.get(URL, content=build_esp32_app(project_name="arduino-lib-builder"))
-    response = await _stage(hass, init_integration, url=URL)
+    response = await stage_action(hass, init_integration, url=URL)
     assert response["version"] == response["sha256"][:8]
 
 
@@ -89,7 +81,7 @@ async def test_filesystem_image_is_staged_for_the_filesystem_target(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     aioclient_mock.get(URL, content=build_filesystem_image())
-    await _stage(hass, init_integration, url=URL, target="filesystem")
+    await stage_action(hass, init_integration, url=URL, target="filesystem")
     store = get_store(hass)
     assert store.latest(init_integration.entry_id, ImageKind.FILESYSTEM) is not None
     assert store.latest(init_integration.entry_id, ImageKind.APP) is None
@@ -120,7 +112,7 @@ async def test_images_that_do_not_fit_the_board_are_refused_with_a_reason(
 ) -> None:
     aioclient_mock.get(URL, content=image)
     with pytest.raises(HomeAssistantError) as err:
-        await _stage(hass, init_integration, url=URL)
+        await stage_action(hass, init_integration, url=URL)
     assert err.value.translation_key == key
     assert words in str(err.value)
     assert get_store(hass).latest(init_integration.entry_id) is None
@@ -133,7 +125,7 @@ async def test_app_image_for_the_filesystem_target_is_refused(
 ) -> None:
     aioclient_mock.get(URL, content=build_esp32_app())
     with pytest.raises(HomeAssistantError) as err:
-        await _stage(hass, init_integration, url=URL, target="filesystem")
+        await stage_action(hass, init_integration, url=URL, target="filesystem")
     assert err.value.translation_key == "firmware_wrong_target_filesystem"
     assert "app image but the filesystem target" in str(err.value)
 
@@ -145,7 +137,7 @@ async def test_download_larger_than_any_flash_is_refused(
 ) -> None:
     aioclient_mock.get(URL, content=b"\xe9" * (MAX_IMAGE_SIZE + 1))
     with pytest.raises(HomeAssistantError) as err:
-        await _stage(hass, init_integration, url=URL)
+        await stage_action(hass, init_integration, url=URL)
     assert err.value.translation_key == "download_too_large"
 
 
@@ -158,7 +150,7 @@ async def test_download_announcing_a_huge_length_is_refused_before_reading(
         URL, content=b"x", headers={"Content-Length": str(MAX_IMAGE_SIZE * 4)}
     )
     with pytest.raises(HomeAssistantError) as err:
-        await _stage(hass, init_integration, url=URL)
+        await stage_action(hass, init_integration, url=URL)
     assert err.value.translation_key == "download_too_large"
 
 
@@ -185,7 +177,7 @@ async def test_unreachable_url_is_reported(
 ) -> None:
     aioclient_mock.get(URL, **mock_kwargs)
     with pytest.raises(HomeAssistantError) as err:
-        await _stage(hass, init_integration, url=URL)
+        await stage_action(hass, init_integration, url=URL)
     # Each cause has its own translated text; no English is built in the code.
     assert err.value.translation_key == key
     assert err.value.translation_placeholders == placeholders
@@ -198,7 +190,7 @@ async def test_path_outside_the_allowlist_is_refused(
     secret.write_bytes(build_esp32_app())
     hass.config.allowlist_external_dirs = {str(tmp_path / "builds")}
     with pytest.raises(ServiceValidationError) as err:
-        await _stage(hass, init_integration, path=str(secret))
+        await stage_action(hass, init_integration, path=str(secret))
     assert err.value.translation_key == "path_not_allowed"
 
 
@@ -207,7 +199,7 @@ async def test_missing_file_is_reported(
 ) -> None:
     hass.config.allowlist_external_dirs = {str(tmp_path)}
     with pytest.raises(ServiceValidationError) as err:
-        await _stage(hass, init_integration, path=str(tmp_path / "nope.bin"))
+        await stage_action(hass, init_integration, path=str(tmp_path / "nope.bin"))
     assert err.value.translation_key == "path_not_found"
 
 
@@ -215,7 +207,7 @@ async def test_a_source_is_required(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     with pytest.raises(ServiceValidationError) as err:
-        await _stage(hass, init_integration, version="1.0")
+        await stage_action(hass, init_integration, version="1.0")
     assert err.value.translation_key == "source_missing"
 
 
@@ -233,5 +225,5 @@ async def test_unknown_or_unloaded_boards_are_refused(
 
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     with pytest.raises(ServiceValidationError) as err:
-        await _stage(hass, init_integration, url=URL)
+        await stage_action(hass, init_integration, url=URL)
     assert err.value.translation_key == "board_not_loaded"

@@ -36,10 +36,10 @@ from custom_components.esp_ota.firmware import (
 from custom_components.esp_ota.staging import staging_error
 from custom_components.esp_ota.store import ImageTooLargeError
 
+from .helpers import INTEGRATION, TRANSLATION_KEY
 from .icu_syntax import IcuSyntaxError, check
 from .placeholder_sites import Sites, collect, untold
 
-INTEGRATION = Path(__file__).parent.parent / "custom_components" / "esp_ota"
 FILES = [INTEGRATION / "strings.json", *sorted(INTEGRATION.glob("translations/*.json"))]
 IDS = [str(path.relative_to(INTEGRATION)) for path in FILES]
 
@@ -51,7 +51,6 @@ URL = re.compile(
     r"[a-z0-9]+([\-.][a-z0-9]+)*\.[a-z]{2,5}(:[0-9]{1,5})?(/.*)?)",
     re.IGNORECASE,
 )
-TRANSLATION_KEY = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
 
 
 def _texts(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:

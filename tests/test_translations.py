@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-INTEGRATION = Path(__file__).parent.parent / "custom_components" / "esp_ota"
+from .helpers import INTEGRATION
+
 # The rules Home Assistant's hassfest knows (core, script/hassfest/quality_scale.py,
 # ALL_RULES) in both supported versions: hassfest's schema refuses any other key
 # as "extra keys not allowed". docs-conditions and docs-triggers are missing

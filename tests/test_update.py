@@ -19,83 +19,21 @@ from homeassistant.const import (
     STATE_OFF,
     STATE_ON,
 )
-from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 
-from custom_components.esp_ota.const import DOMAIN
 from tools.esp_emulator import Core
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
-from .conftest import BoardFactory, EmulatedBoard
-
-
-async def stage(
-    hass: HomeAssistant, board: EmulatedBoard, image: bytes, **data: Any
-) -> None:
-    """Stage an image for a board the way a person would, from a file."""
-    folder = hass.config.path("builds")
-    hass.config.allowlist_external_dirs = {folder}
-
-    def write() -> str:
-        import os
-
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, f"{len(os.listdir(folder))}.bin")
-        with open(path, "wb") as file:
-            file.write(image)
-        return path
-
-    path = await hass.async_add_executor_job(write)
-    await hass.services.async_call(
-        DOMAIN,
-        "stage_firmware",
-        {"config_entry_id": board.entry.entry_id, "path": path, **data},
-        blocking=True,
-    )
-
-
-async def install(
-    hass: HomeAssistant, board: EmulatedBoard, context: Context | None, **data: Any
-) -> None:
-    """Press Install (with a person's context) or run it from an automation."""
-    await hass.services.async_call(
-        "update",
-        "install",
-        {ATTR_ENTITY_ID: board.update_entity, **data},
-        blocking=True,
-        context=context,
-    )
-
-
-async def install_watching_progress(
-    hass: HomeAssistant, board: Any, context: Context | None
-) -> list[int]:
-    """Install and return the percentages the card showed while in progress."""
-    seen: list[tuple[bool, Any]] = []
-
-    @callback
-    def record(event: Event[Any]) -> None:
-        new = event.data["new_state"]
-        seen.append(
-            (new.attributes[ATTR_IN_PROGRESS], new.attributes[ATTR_UPDATE_PERCENTAGE])
-        )
-
-    unsub = async_track_state_change_event(hass, board.update_entity, record)
-    try:
-        await install(hass, board, context)
-    finally:
-        unsub()
-    return [p for in_progress, p in seen if in_progress and p is not None]
-
-
-def assert_progress_moved(percentages: list[int]) -> None:
-    """Progress went up through intermediate values and ended at 100."""
-    assert percentages == sorted(percentages)
-    assert any(0 < p < 100 for p in percentages)
-    assert percentages[-1] == 100
+from .helpers import (
+    BoardFactory,
+    assert_progress_moved,
+    install,
+    install_watching_progress,
+    stage,
+)
 
 
 async def test_entity_shows_installed_and_staged_versions_with_notes(

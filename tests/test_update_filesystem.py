@@ -12,11 +12,14 @@ import pytest
 from custom_components.esp_ota.const import DOMAIN
 from tools.esp_images import build_esp32_app, build_filesystem_image
 
-from .conftest import BoardFactory, EmulatedBoard
-from .test_update import install, stage
-from .web_board import WebBoardFactory
-
-AUTOMATION = Context()
+from .helpers import (
+    AUTOMATION,
+    BoardFactory,
+    EmulatedBoard,
+    WebBoardFactory,
+    install,
+    stage,
+)
 
 
 def _filesystem(board: EmulatedBoard) -> EmulatedBoard:

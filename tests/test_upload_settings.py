@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any
 
 from homeassistant.core import Context, HomeAssistant
@@ -15,14 +14,14 @@ from custom_components.esp_ota.settings import DATA_SETTINGS, Settings
 from tools.esp_emulator import Fault
 from tools.esp_images import build_esp32_app
 
-from .conftest import BoardFactory, EmulatedBoard
-from .test_update import install, install_watching_progress, stage
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from .helpers import (
+    BoardFactory,
+    EmulatedBoard,
+    free_port,
+    install,
+    install_watching_progress,
+    stage,
+)
 
 
 async def _set(hass: HomeAssistant, board: EmulatedBoard, **values: Any) -> None:
@@ -64,7 +63,7 @@ async def test_board_connects_back_to_the_port_set_for_all_boards(
     hass: HomeAssistant, add_board: BoardFactory, person: Context
 ) -> None:
     board = await add_board()
-    port = _free_port()
+    port = free_port()
     await _set(hass, board, connect_back_port=port)
     image = build_esp32_app(version="1.1.0")
     await stage(hass, board, image)
@@ -79,7 +78,7 @@ async def test_never_connected_back_names_the_address_and_port_to_open(
     hass: HomeAssistant, add_board: BoardFactory, person: Context
 ) -> None:
     board = await add_board(fault=Fault.REFUSE)
-    port = _free_port()
+    port = free_port()
     await _set(hass, board, connect_back_port=port)
     await stage(hass, board, build_esp32_app(version="1.1.0"))
 

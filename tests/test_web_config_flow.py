@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_address
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -18,57 +16,30 @@ from custom_components.esp_ota.const import (
     CONF_PATH,
     CONF_TRANSPORT,
     DOMAIN,
-    HTTP_SERVICE_TYPE,
     TRANSPORT_ESPOTA,
     TRANSPORT_WEB,
 )
 from custom_components.esp_ota.web_probes import STORAGE_KEY
 from tools.esp_emulator.web_updater import WebUpdaterEmulator
 
-from .conftest import ENTRY_DATA, ZeroconfInfoFactory
-from .web_board import WEB_HOSTNAME, WebBoardFactory, web_entry_data
+from .helpers import (
+    ENTRY_DATA,
+    WEB_HOSTNAME,
+    WebBoardFactory,
+    ZeroconfInfoFactory,
+    add_web_board_by_hand,
+    discover,
+    http_info,
+    web_entry_data,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_web_timeouts", "mock_browser")
-
-
-def _http_info(
-    port: int, name: str = WEB_HOSTNAME, host: str = "127.0.0.1"
-) -> ZeroconfServiceInfo:
-    return ZeroconfServiceInfo(
-        ip_address=ip_address(host),
-        ip_addresses=[ip_address(host)],
-        hostname=f"{name}.local.",
-        name=f"{name}.{HTTP_SERVICE_TYPE}",
-        port=port,
-        properties={},
-        type=HTTP_SERVICE_TYPE,
-    )
-
-
-async def _discover(hass: HomeAssistant, info: ZeroconfServiceInfo) -> Any:
-    return await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
-    )
-
-
-async def _manual(hass: HomeAssistant, **user_input: Any) -> Any:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {CONF_HOST: "127.0.0.1", CONF_PORT: 1, "web_updater": True},
-    )
-    assert result["step_id"] == "web"
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_PORT: 80, CONF_PATH: "/update", **user_input}
-    )
 
 
 async def test_a_board_added_by_hand_is_checked_with_one_get_and_becomes_an_entry(
     hass: HomeAssistant, web_emulator: WebUpdaterEmulator
 ) -> None:
-    result = await _manual(
+    result = await add_web_board_by_hand(
         hass,
         **{CONF_HOST: "127.0.0.1", CONF_PORT: web_emulator.port, CONF_PATH: "update"},
     )
@@ -100,7 +71,7 @@ async def test_a_board_asking_for_credentials_leads_to_the_credentials_step(
     hass: HomeAssistant, web_emulator: WebUpdaterEmulator
 ) -> None:
     web_emulator.config.username, web_emulator.config.password = "admin", "s3cret"
-    result = await _manual(
+    result = await add_web_board_by_hand(
         hass, **{CONF_HOST: "127.0.0.1", CONF_PORT: web_emulator.port}
     )
     assert result["step_id"] == "web_credentials"
@@ -121,7 +92,7 @@ async def test_wrong_credentials_given_up_front_are_an_error_on_the_form(
     hass: HomeAssistant, web_emulator: WebUpdaterEmulator
 ) -> None:
     web_emulator.config.username, web_emulator.config.password = "admin", "s3cret"
-    result = await _manual(
+    result = await add_web_board_by_hand(
         hass,
         **{
             CONF_HOST: "127.0.0.1",
@@ -148,7 +119,7 @@ async def test_something_else_at_the_address_is_reported_on_the_form(
     host: str,
     error: dict[str, str],
 ) -> None:
-    result = await _manual(
+    result = await add_web_board_by_hand(
         hass, **{CONF_HOST: host, CONF_PORT: web_emulator.port, CONF_PATH: path}
     )
     assert result["type"] is FlowResultType.FORM
@@ -160,14 +131,16 @@ async def test_a_board_that_does_not_answer_is_cannot_connect(
 ) -> None:
     port = web_emulator.port
     await web_emulator.stop()
-    result = await _manual(hass, **{CONF_HOST: "127.0.0.1", CONF_PORT: port})
+    result = await add_web_board_by_hand(
+        hass, **{CONF_HOST: "127.0.0.1", CONF_PORT: port}
+    )
     assert result["errors"] == {"base": "cannot_connect"}
 
 
 async def test_a_discovered_updater_is_offered_after_one_get_and_added(
     hass: HomeAssistant, web_emulator: WebUpdaterEmulator
 ) -> None:
-    result = await _discover(hass, _http_info(web_emulator.port))
+    result = await discover(hass, http_info(web_emulator.port))
     assert result["step_id"] == "web_confirm"
     assert result["description_placeholders"]["url"] == (
         f"http://127.0.0.1:{web_emulator.port}/update"
@@ -183,7 +156,7 @@ async def test_a_discovered_updater_with_credentials_asks_for_them(
     hass: HomeAssistant, web_emulator: WebUpdaterEmulator
 ) -> None:
     web_emulator.config.username, web_emulator.config.password = "admin", "pw"
-    result = await _discover(hass, _http_info(web_emulator.port))
+    result = await discover(hass, http_info(web_emulator.port))
     assert result["step_id"] == "web_confirm"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["step_id"] == "web_credentials"
@@ -199,13 +172,13 @@ async def test_a_device_that_is_no_updater_is_probed_once_and_remembered(
     web_emulator.config.path = "/not-here"
     await web_emulator.stop()
     await web_emulator.start()
-    info = _http_info(web_emulator.port)
-    result = await _discover(hass, info)
+    info = http_info(web_emulator.port)
+    result = await discover(hass, info)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_esp_updater"
     assert web_emulator.requests == [("GET", "/update")]
 
-    result = await _discover(hass, info)
+    result = await discover(hass, info)
     assert result["reason"] == "not_esp_updater"
     assert web_emulator.requests == [("GET", "/update")]
     assert WEB_HOSTNAME in hass_storage[STORAGE_KEY]["data"]["not_updaters"]
@@ -214,7 +187,7 @@ async def test_a_device_that_is_no_updater_is_probed_once_and_remembered(
 async def test_a_device_without_an_esp_name_is_never_probed(
     hass: HomeAssistant, web_emulator: WebUpdaterEmulator
 ) -> None:
-    result = await _discover(hass, _http_info(web_emulator.port, name="printer"))
+    result = await discover(hass, http_info(web_emulator.port, name="printer"))
     assert result["reason"] == "not_esp_updater"
     assert web_emulator.requests == []
 
@@ -224,10 +197,10 @@ async def test_a_discovered_device_that_does_not_answer_is_not_remembered(
 ) -> None:
     port = web_emulator.port
     await web_emulator.stop()
-    result = await _discover(hass, _http_info(port))
+    result = await discover(hass, http_info(port))
     assert result["reason"] == "cannot_connect"
     await web_emulator.start(port)
-    result = await _discover(hass, _http_info(port))
+    result = await discover(hass, http_info(port))
     assert result["step_id"] == "web_confirm"
 
 
@@ -238,7 +211,7 @@ async def test_rediscovery_updates_a_web_entry_without_probing(
         domain=DOMAIN, unique_id=WEB_HOSTNAME, data=web_entry_data(1)
     )
     entry.add_to_hass(hass)
-    result = await _discover(hass, _http_info(web_emulator.port))
+    result = await discover(hass, http_info(web_emulator.port))
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_PORT] == web_emulator.port
     assert web_emulator.requests == []
@@ -253,7 +226,7 @@ async def test_an_ota_board_announcing_http_too_keeps_its_ota_entry(
         data={**ENTRY_DATA, CONF_HOST: "127.0.0.1"},
     )
     entry.add_to_hass(hass)
-    result = await _discover(hass, _http_info(web_emulator.port, name="esp32-garden"))
+    result = await discover(hass, http_info(web_emulator.port, name="esp32-garden"))
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_PORT] == ENTRY_DATA[CONF_PORT]
     assert entry.data[CONF_TRANSPORT] == TRANSPORT_ESPOTA
@@ -269,7 +242,7 @@ async def test_an_ota_announcement_never_moves_a_web_board_to_the_ota_port(
         data=web_entry_data(80, hostname="esp32-garden"),
     )
     entry.add_to_hass(hass)
-    result = await _discover(hass, zeroconf_info())
+    result = await discover(hass, zeroconf_info())
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_PORT] == 80
     assert entry.data[CONF_TRANSPORT] == TRANSPORT_WEB
@@ -283,7 +256,7 @@ async def test_a_web_board_already_added_as_ota_board_by_name_is_not_added_twice
         unique_id="127.0.0.1",
         data={**ENTRY_DATA, CONF_HOST: "127.0.0.1", CONF_HOSTNAME: "127.0.0.1"},
     ).add_to_hass(hass)
-    result = await _manual(
+    result = await add_web_board_by_hand(
         hass, **{CONF_HOST: "127.0.0.1", CONF_PORT: web_emulator.port}
     )
     assert result["reason"] == "already_configured"
@@ -319,7 +292,7 @@ async def test_a_device_remembered_in_an_earlier_run_is_not_probed_again(
         "key": STORAGE_KEY,
         "data": {"not_updaters": {WEB_HOSTNAME: "2026-01-01T00:00:00+00:00"}},
     }
-    result = await _discover(hass, _http_info(web_emulator.port))
+    result = await discover(hass, http_info(web_emulator.port))
     assert result["reason"] == "not_esp_updater"
     assert web_emulator.requests == []
 

@@ -31,19 +31,13 @@ from custom_components.esp_ota.webupdate import (
 from tools.esp_emulator import Core
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
-from .test_update import (
+from .helpers import (
+    WebBoardFactory,
     assert_progress_moved,
     install,
     install_watching_progress,
     stage,
 )
-from .web_board import WebBoardFactory
-
-
-@pytest.fixture
-def person(hass_admin_user: Any) -> Context:
-    """Return the context of a call a logged-in person makes from the UI."""
-    return Context(user_id=hass_admin_user.id)
 
 
 def _posts(board: Any) -> int:

@@ -24,7 +24,7 @@ from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.settings import DATA_SETTINGS
 from demo.haconfig import ONBOARDING_DONE
 from demo.hass_api import HassApi, HassApiError
-from tests.conftest import ARDUINO_TXT, HOSTNAME, make_zeroconf_info
+from tests.helpers import ARDUINO_TXT, HOSTNAME, make_zeroconf_info
 
 type ClientFactory = Callable[[], Awaitable[TestClient[Any, Any]]]
 

@@ -19,13 +19,6 @@ from tools.esp_emulator.web_updater import (
 
 
 @pytest.fixture
-async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
-    """Return an aiohttp session, closed after the test."""
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
-
-
-@pytest.fixture
 async def board(socket_enabled: None) -> AsyncIterator[WebUpdaterEmulator]:
     """Start an ESP32 web updater with credentials."""
     emulator = WebUpdaterEmulator(

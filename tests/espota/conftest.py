@@ -8,25 +8,13 @@ component still allows only 127.0.0.1, which is all these tests use.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 import os
 
 import pytest
 
-from custom_components.esp_ota.espota import Timeouts
+from tests.espota import scripted_board
 from tools.esp_emulator import BoardConfig, BoardEmulator
-
-# Short but generous: the emulator answers in milliseconds; these only bound
-# how long a failing test waits.
-FAST = Timeouts(
-    invitation=0.5,
-    invitation_attempts=2,
-    auth=1.0,
-    connect_back=1.0,
-    ack=1.0,
-    result=2.0,
-    retry_pause=0.05,
-)
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +43,20 @@ async def make_board() -> AsyncIterator[Callable[..., BoardEmulator]]:
     yield _make
     for board in boards:
         await board.stop()
+
+
+@pytest.fixture
+async def scripted() -> AsyncIterator[Callable[..., Awaitable[int]]]:
+    """Start scripted boards (UDP replies, then a TCP script); all are closed after."""
+    boards: list[scripted_board.ScriptedBoard] = []
+
+    async def _start(
+        replies: list[bytes | None], tcp: scripted_board.TcpScript | None = None
+    ) -> int:
+        board, port = await scripted_board.start(replies, tcp)
+        boards.append(board)
+        return port
+
+    yield _start
+    for board in boards:
+        await board.close()

@@ -17,7 +17,7 @@ from custom_components.esp_ota.espota import (
     ImageRejectedError,
     upload,
 )
-from tests.espota.conftest import FAST
+from tests.espota.helpers import FAST
 from tools.esp_emulator import (
     Core,
     EndSequence,

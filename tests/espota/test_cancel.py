@@ -8,7 +8,7 @@ import contextlib
 import pytest
 
 from custom_components.esp_ota.espota import ImageRejectedError, upload
-from tests.espota.conftest import FAST
+from tests.espota.helpers import FAST
 from tools.esp_emulator import Core, Fault, build_esp32_image
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 import threading
 import time
@@ -11,23 +10,8 @@ import time
 import pytest
 
 from custom_components.esp_ota.espota import TransferError, upload
-from tests.espota import scripted_board
-from tests.espota.conftest import FAST
+from tests.espota.helpers import FAST
 from tools.esp_emulator import BoardConfig, BoardEmulator, Core, build_esp32_image
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Callable[..., Awaitable[int]]]:
-    boards: list[scripted_board.ScriptedBoard] = []
-
-    async def _start(tcp: scripted_board.TcpScript) -> int:
-        board, port = await scripted_board.start([b"OK"], tcp)
-        boards.append(board)
-        return port
-
-    yield _start
-    for board in boards:
-        await board.close()
 
 
 class ThreadedBoard:
@@ -91,7 +75,7 @@ async def test_a_count_split_across_two_reads_is_read_as_one(scripted) -> None:
         writer.write(b"60")
         await writer.drain()
 
-    port = await scripted(script)
+    port = await scripted([b"OK"], script)
 
     with pytest.raises(TransferError) as caught:
         await upload("127.0.0.1", port, b"\xe9" * 500_000, timeouts=FAST)
@@ -111,7 +95,7 @@ async def test_a_count_the_esp32_repeats_after_silence_is_not_new_data(
             await writer.drain()
             await asyncio.sleep(1.0)
 
-    port = await scripted(script)
+    port = await scripted([b"OK"], script)
 
     with pytest.raises(TransferError) as caught:
         await upload(

@@ -22,7 +22,8 @@ from custom_components.esp_ota.espota import (
 )
 from custom_components.esp_ota.espota.transport import BoardStream
 from tests.espota import scripted_board
-from tests.espota.conftest import FAST
+from tests.espota.helpers import FAST
+from tests.helpers import free_port
 from tools.esp_emulator import Core, Fault, build_esp32_image, build_esp8266_image
 
 
@@ -121,16 +122,10 @@ async def test_an_unknown_host_name_is_reported(monkeypatch) -> None:
         await upload("nonexistent.invalid", 3232, b"\xe9", timeouts=FAST)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_board_connects_back_to_the_fixed_port(make_board) -> None:
     board = make_board(core=Core.ESP32)
     await board.start()
-    port = _free_port()
+    port = free_port()
     image = build_esp32_image("1.0", 20_000)
 
     result = await upload(
@@ -149,7 +144,7 @@ async def test_board_connects_back_to_the_fixed_port(make_board) -> None:
 async def test_never_connected_back_names_the_address_and_port(make_board) -> None:
     board = make_board(core=Core.ESP32, fault=Fault.REFUSE)
     await board.start()
-    port = _free_port()
+    port = free_port()
 
     with pytest.raises(ConnectBackTimeoutError) as caught:
         await upload(

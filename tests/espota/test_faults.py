@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
@@ -18,24 +19,14 @@ from custom_components.esp_ota.espota import (
     TransferTimeoutError,
     upload,
 )
-from tests.espota.conftest import FAST
-from tools.esp_emulator import (
-    AuthVariant,
-    Core,
-    Fault,
-    build_esp32_image,
-    build_esp8266_image,
-)
+from tests.espota.helpers import FAST, image_for
+from tools.esp_emulator import AuthVariant, Core, Fault
 
 CORES = [Core.ESP8266, Core.ESP32]
 
 
-def image_for(core: Core, size: int = 60_000) -> bytes:
-    return (
-        build_esp32_image("9.9.9", size)
-        if core is Core.ESP32
-        else build_esp8266_image(size)
-    )
+# The image these tests send: version 9.9.9, 60 kB unless a size is given.
+fault_image = partial(image_for, size=60_000, version="9.9.9")
 
 
 @pytest.mark.parametrize("core", CORES)
@@ -47,7 +38,7 @@ async def test_silent_board_raises_board_not_responding_after_every_attempt(
     timeouts = replace(FAST, invitation=0.1, invitation_attempts=3)
 
     with pytest.raises(BoardNotRespondingError, match="did not answer 3 invitation"):
-        await upload("127.0.0.1", board.port, image_for(core), timeouts=timeouts)
+        await upload("127.0.0.1", board.port, fault_image(core), timeouts=timeouts)
 
 
 @pytest.mark.parametrize("core", CORES)
@@ -62,7 +53,7 @@ async def test_wrong_password_raises_authentication_error_without_the_password(
         await upload(
             "127.0.0.1",
             board.port,
-            image_for(core),
+            fault_image(core),
             password="wrong-one",
             timeouts=FAST,
         )
@@ -79,7 +70,11 @@ async def test_wrong_password_fault_rejects_even_the_right_password(make_board) 
 
     with pytest.raises(AuthenticationError, match="rejected the password"):
         await upload(
-            "127.0.0.1", board.port, image_for(Core.ESP32), password="pw", timeouts=FAST
+            "127.0.0.1",
+            board.port,
+            fault_image(Core.ESP32),
+            password="pw",
+            timeouts=FAST,
         )
 
 
@@ -90,7 +85,7 @@ async def test_board_with_password_and_none_given_raises_authentication_error(
     await board.start()
 
     with pytest.raises(AuthenticationError, match="requires a password"):
-        await upload("127.0.0.1", board.port, image_for(Core.ESP8266), timeouts=FAST)
+        await upload("127.0.0.1", board.port, fault_image(Core.ESP8266), timeouts=FAST)
 
 
 async def test_esp8266_refusal_raises_board_refused_with_the_reason(make_board) -> None:
@@ -98,7 +93,7 @@ async def test_esp8266_refusal_raises_board_refused_with_the_reason(make_board) 
     await board.start()
 
     with pytest.raises(BoardRefusedError) as caught:
-        await upload("127.0.0.1", board.port, image_for(Core.ESP8266), timeouts=FAST)
+        await upload("127.0.0.1", board.port, fault_image(Core.ESP8266), timeouts=FAST)
 
     assert "Not Enough Space" in caught.value.reason
     assert "Not Enough Space" in str(caught.value)
@@ -112,7 +107,7 @@ async def test_esp32_refusal_raises_connect_back_timeout(make_board) -> None:
         await upload(
             "127.0.0.1",
             board.port,
-            image_for(Core.ESP32),
+            fault_image(Core.ESP32),
             timeouts=replace(FAST, connect_back=0.3),
         )
 
@@ -125,7 +120,7 @@ async def test_drop_at_half_raises_transfer_error_saying_how_far_it_got(
 ) -> None:
     board = make_board(core=core, fault=Fault.DROP, fault_at=0.5, recv_window=5840)
     await board.start()
-    image = image_for(core, 200_000)
+    image = fault_image(core, size=200_000)
 
     with pytest.raises(TransferError) as caught:
         await upload("127.0.0.1", board.port, image, timeouts=FAST)
@@ -140,7 +135,7 @@ async def test_drop_at_half_raises_transfer_error_saying_how_far_it_got(
 async def test_stall_raises_transfer_timeout_with_progress(make_board, core) -> None:
     board = make_board(core=core, fault=Fault.STALL, fault_at=0.3, recv_window=5840)
     await board.start()
-    image = image_for(core, 200_000)
+    image = fault_image(core, size=200_000)
 
     with pytest.raises(TransferTimeoutError) as caught:
         await upload("127.0.0.1", board.port, image, timeouts=replace(FAST, ack=0.3))
@@ -161,7 +156,7 @@ async def test_md5_mismatch_raises_image_rejected_with_the_board_text(
     await board.start()
 
     with pytest.raises(ImageRejectedError) as caught:
-        await upload("127.0.0.1", board.port, image_for(core), timeouts=FAST)
+        await upload("127.0.0.1", board.port, fault_image(core), timeouts=FAST)
 
     assert caught.value.board_message == text
     assert board.received_images == []
@@ -202,7 +197,7 @@ async def test_slow_board_times_out_when_acks_come_slower_than_allowed(
         await upload(
             "127.0.0.1",
             board.port,
-            image_for(Core.ESP32, 20_000),
+            fault_image(Core.ESP32, size=20_000),
             timeouts=replace(FAST, ack=0.2),
         )
 
@@ -212,7 +207,7 @@ async def test_slow_board_succeeds_when_the_timeouts_allow_it(make_board) -> Non
         core=Core.ESP32, fault=Fault.SLOW, flash_speed=2_000_000, slow_factor=4
     )
     await board.start()
-    image = image_for(Core.ESP32, 20_000)
+    image = fault_image(Core.ESP32, size=20_000)
 
     result = await upload("127.0.0.1", board.port, image, timeouts=FAST)
 
@@ -226,7 +221,7 @@ async def test_busy_board_ignores_a_second_invitation(make_board) -> None:
         upload(
             "127.0.0.1",
             board.port,
-            image_for(Core.ESP32, 100_000),
+            fault_image(Core.ESP32, size=100_000),
             timeouts=replace(FAST, ack=5),
         )
     )
@@ -236,7 +231,7 @@ async def test_busy_board_ignores_a_second_invitation(make_board) -> None:
         await upload(
             "127.0.0.1",
             board.port,
-            image_for(Core.ESP32),
+            fault_image(Core.ESP32),
             timeouts=replace(FAST, invitation=0.1),
         )
 
@@ -267,7 +262,7 @@ async def test_a_gone_board_takes_the_image_then_never_reboots_or_answers(
     board.config.on_reboot.append(rebooted.append)
     await board.start()
 
-    await upload("127.0.0.1", board.port, image_for(Core.ESP32), timeouts=FAST)
+    await upload("127.0.0.1", board.port, fault_image(Core.ESP32), timeouts=FAST)
     await gone.wait()
 
     assert len(board.received_images) == 1
@@ -276,4 +271,4 @@ async def test_a_gone_board_takes_the_image_then_never_reboots_or_answers(
     assert board.version == "1.0.0"
     # No answer to a new invitation: the uploader gives up.
     with pytest.raises(BoardNotRespondingError):
-        await upload("127.0.0.1", board.port, image_for(Core.ESP32), timeouts=FAST)
+        await upload("127.0.0.1", board.port, fault_image(Core.ESP32), timeouts=FAST)

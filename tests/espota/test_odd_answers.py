@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 import runpy
 import sys
@@ -21,26 +20,10 @@ from custom_components.esp_ota.espota import (
     upload,
 )
 from tests.espota import scripted_board
-from tests.espota.conftest import FAST
+from tests.espota.helpers import FAST
 from tools.esp_emulator import Core, build_esp8266_image
 
 NONCE = b"AUTH " + b"0" * 32
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Callable[..., Awaitable[int]]]:
-    boards: list[scripted_board.ScriptedBoard] = []
-
-    async def _start(
-        replies: list[bytes | None], tcp: scripted_board.TcpScript | None = None
-    ) -> int:
-        board, port = await scripted_board.start(replies, tcp)
-        boards.append(board)
-        return port
-
-    yield _start
-    for board in boards:
-        await board.close()
 
 
 async def test_unknown_answer_raises_a_generic_espota_error(scripted) -> None:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from custom_components.esp_ota.espota import upload
-from tests.espota.conftest import FAST
+from tests.espota.helpers import FAST
 from tools.esp_emulator import Core, build_esp32_image, build_esp8266_image
 
 LWIP_WINDOW = 5840

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from custom_components.esp_ota.espota import Command, upload
-from tests.espota.conftest import FAST
+from tests.espota.helpers import FAST, image_for
 from tools.esp_emulator import (
     AuthVariant,
     Core,
@@ -17,12 +17,6 @@ from tools.esp_emulator import (
 )
 
 CORES = [Core.ESP8266, Core.ESP32]
-
-
-def image_for(core: Core, version: str = "2.0.0", size: int = 50_000) -> bytes:
-    if core is Core.ESP32:
-        return build_esp32_image(version, size)
-    return build_esp8266_image(size)
 
 
 @pytest.mark.parametrize("core", CORES)

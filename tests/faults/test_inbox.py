@@ -10,29 +10,11 @@ from homeassistant.components.persistent_notification import (
 )
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.esp_ota.inbox import SCAN_INTERVAL
 from custom_components.esp_ota.staging import get_store
-from tests.conftest import HOSTNAME
+from tests.helpers import scan_watched_folder
 from tools.esp_images import build_esp32_app
-
-
-@pytest.fixture
-def inbox(config_dir: Path, init_integration: MockConfigEntry) -> Path:
-    """Return the board's inbox folder, which set-up created."""
-    return config_dir / "esp_ota" / "inbox" / HOSTNAME
-
-
-async def _scan_twice(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """First sight, then unchanged: a file is taken on the second scan."""
-    for _ in range(2):
-        freezer.tick(SCAN_INTERVAL)
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def _notifications(hass: HomeAssistant) -> list[str]:
@@ -53,7 +35,7 @@ async def test_a_link_out_of_the_folder_is_not_followed(
     (inbox / "6.6.6.bin").symlink_to(outside / "app.bin")
     (inbox / "passwd.bin").symlink_to(outside / "secret.txt")
 
-    await _scan_twice(hass, freezer)
+    await scan_watched_folder(hass, freezer, times=2)
 
     assert get_store(hass).latest(init_integration.entry_id) is None
     texts = _notifications(hass)
@@ -77,7 +59,7 @@ async def test_a_refused_file_with_a_very_long_name_does_not_block_later_files(
         build_esp32_app(project_name="arduino-lib-builder")
     )
 
-    await _scan_twice(hass, freezer)
+    await scan_watched_folder(hass, freezer, times=2)
 
     staged = get_store(hass).latest(init_integration.entry_id)
     assert staged is not None
@@ -100,7 +82,7 @@ async def test_a_version_from_a_file_name_is_capped_like_the_actions(
 ) -> None:
     (inbox / name).write_bytes(build_esp32_app(project_name="arduino-lib-builder"))
 
-    await _scan_twice(hass, freezer)
+    await scan_watched_folder(hass, freezer, times=2)
 
     staged = get_store(hass).latest(init_integration.entry_id)
     assert staged is not None

@@ -15,8 +15,7 @@ import pytest
 
 from custom_components.esp_ota.ledger import DATA_LEDGER, Ledger
 from custom_components.esp_ota.settings import DATA_SETTINGS, FleetLimiter
-from tests.conftest import BoardFactory
-from tests.test_update import install, stage
+from tests.helpers import BoardFactory, install, stage
 from tools.esp_images import build_esp32_app
 
 

@@ -10,14 +10,15 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 
 from custom_components.esp_ota.const import ARDUINO_SERVICE_TYPE
-from tests.conftest import (
+from tests.helpers import (
     ARDUINO_TXT,
     BOARD,
     BoardFactory,
     async_get_presence_now,
+    install,
     make_zeroconf_info,
+    stage,
 )
-from tests.test_update import install, stage
 from tools.esp_images import build_esp32_app
 
 

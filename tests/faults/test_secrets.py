@@ -12,25 +12,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.staging import get_store
-from tests.test_presence import announce
+from tests.helpers import announce, stage_action
 from tools.esp_images import build_esp32_app
 
 SECRET_URL = "https://fw-user:hunter2@firmware.example/garden.bin?token=s3cr3t&v=2"
 SECRETS = ("hunter2", "s3cr3t", "fw-user")
 
 pytestmark = pytest.mark.usefixtures("init_integration")
-
-
-async def _stage(hass: HomeAssistant, entry: MockConfigEntry, url: str) -> Any:
-    return await hass.services.async_call(
-        DOMAIN,
-        "stage_firmware",
-        {"config_entry_id": entry.entry_id, "url": url},
-        blocking=True,
-        return_response=True,
-    )
 
 
 async def test_a_staged_urls_secrets_are_not_kept_or_shown(
@@ -47,7 +36,7 @@ async def test_a_staged_urls_secrets_are_not_kept_or_shown(
     announce(mock_async_zeroconf, mock_browser)
     await hass.async_block_till_done(wait_background_tasks=True)
     aioclient_mock.get(SECRET_URL, content=build_esp32_app(version="2.0.0"))
-    await _stage(hass, init_integration, SECRET_URL)
+    await stage_action(hass, init_integration, url=SECRET_URL)
 
     staged = get_store(hass).latest(init_integration.entry_id)
     assert staged is not None
@@ -86,7 +75,7 @@ async def test_a_failed_download_names_the_url_without_its_secrets(
 ) -> None:
     aioclient_mock.get(SECRET_URL, **answer)
     with pytest.raises(HomeAssistantError) as err:
-        await _stage(hass, init_integration, SECRET_URL)
+        await stage_action(hass, init_integration, url=SECRET_URL)
     assert err.value.translation_key == key
     assert "firmware.example/garden.bin" in str(err.value)
     for secret in SECRETS:

@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.esp_ota.pull.hub import DATA_PULL, PROGRESS_INTERVAL, SAVE_DELAY
 
-from .conftest import MAC, PullServer, board, slug
+from .helpers import MAC, PullServer, board, slug
 
 
 async def test_progress_reaches_listeners_at_most_every_interval_and_at_the_end(

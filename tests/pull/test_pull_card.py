@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from homeassistant.const import ATTR_ENTITY_ID, UnitOfInformation
+from homeassistant.const import UnitOfInformation
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
     issue_registry as ir,
 )
-import pytest
 
 from custom_components.esp_ota.compat import find_device
 from custom_components.esp_ota.const import DOMAIN
@@ -25,25 +22,7 @@ from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
-from .conftest import MAC, PullServer, board, slug
-from .test_pull_cores import card, wait_until
-
-
-@pytest.fixture
-def person(hass_admin_user: Any) -> Context:
-    """Return the context of a call a logged-in person makes from the UI."""
-    return Context(user_id=hass_admin_user.id)
-
-
-async def press_install(hass: HomeAssistant, person: Context) -> None:
-    """Press Install on the board's card."""
-    await hass.services.async_call(
-        "update",
-        "install",
-        {ATTR_ENTITY_ID: f"update.{slug(MAC)}_firmware"},
-        blocking=True,
-        context=person,
-    )
+from .helpers import MAC, PullServer, board, card, press_install, slug, wait_until
 
 
 async def test_the_image_the_board_runs_decides_the_installed_version(

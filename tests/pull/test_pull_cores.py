@@ -7,40 +7,24 @@ ones ``tools/esp_emulator/pull_client.py`` builds from the cores' sources.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 import hashlib
-from typing import Any
 from unittest.mock import patch
 
-from homeassistant.components.update import (
-    ATTR_IN_PROGRESS,
-    ATTR_INSTALLED_VERSION,
-    ATTR_LATEST_VERSION,
-    ATTR_UPDATE_PERCENTAGE,
-)
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.esp_ota.pull.hub import DATA_PULL
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullBoard, PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
-from .conftest import PullServer, slug
+from .helpers import PullServer, card, press_install, wait_until
 
 ESP8266_MAC = "5c:cf:7f:01:02:03"
 ESP32_MAC = "24:0a:c4:01:02:03"
 ESP32_P4_MAC = "30:ed:a0:01:02:03"
 IMAGE_SIZE = 512 * 1024
-
-
-@pytest.fixture
-def person(hass_admin_user: Any) -> Context:
-    """Return the context of a call a logged-in person makes from the UI."""
-    return Context(user_id=hass_admin_user.id)
 
 
 def esp8266_board() -> PullBoard:
@@ -76,38 +60,6 @@ def esp32_p4_board() -> PullBoard:
         version="1.0.0",
         sdk_version="v5.5.1",
     )
-
-
-def card(hass: HomeAssistant, mac: str) -> tuple[Any, ...]:
-    """Return what the update card shows: installed, latest, in progress, percent."""
-    state = hass.states.get(f"update.{slug(mac)}_firmware")
-    assert state is not None
-    return (
-        state.attributes[ATTR_INSTALLED_VERSION],
-        state.attributes[ATTR_LATEST_VERSION],
-        state.attributes[ATTR_IN_PROGRESS],
-        state.attributes[ATTR_UPDATE_PERCENTAGE],
-    )
-
-
-async def wait_until(
-    hass: HomeAssistant, entry: MockConfigEntry, done: Callable[[], bool]
-) -> None:
-    """Wait (bounded) until the hub's board state satisfies ``done``."""
-    hub = hass.data[DATA_PULL]
-    reached = asyncio.Event()
-
-    def check() -> None:
-        if done():
-            reached.set()
-
-    remove = hub.async_add_listener(entry, check)
-    try:
-        check()
-        async with asyncio.timeout(10):
-            await reached.wait()
-    finally:
-        remove()
 
 
 @pytest.mark.parametrize(
@@ -152,13 +104,7 @@ async def test_each_cores_story_from_check_in_to_304(
     assert (await emulated.update(pull_server.url)).result is PullResult.NO_UPDATES
     assert card(hass, mac) == ("1.0.0", "2.0.0", False, None)
 
-    await hass.services.async_call(
-        "update",
-        "install",
-        {ATTR_ENTITY_ID: f"update.{slug(mac)}_firmware"},
-        blocking=True,
-        context=person,
-    )
+    await press_install(hass, person, mac)
     assert card(hass, mac) == ("1.0.0", "2.0.0", True, None)
 
     # 200, and the board goes away after 64 KiB: nothing is left on the card.
@@ -236,13 +182,7 @@ async def test_the_answer_carries_every_digest_the_esp32_client_checks(
     image = build_esp32_app(version="2.0.0", size=32 * 1024)
     entry = await pull_server.add_board(mac=ESP32_MAC)
     await pull_server.stage(entry, image)
-    await hass.services.async_call(
-        "update",
-        "install",
-        {ATTR_ENTITY_ID: f"update.{slug(ESP32_MAC)}_firmware"},
-        blocking=True,
-        context=person,
-    )
+    await press_install(hass, person, ESP32_MAC)
     response = await pull_server.get(esp32_board().headers())
 
     assert response.status == 200
@@ -269,13 +209,7 @@ async def test_the_version_query_gets_the_due_version_in_x_version(
 
     image = build_esp8266_app(size=128 * 1024, seed=33)
     await pull_server.stage(entry, image, version="2.1.0")
-    await hass.services.async_call(
-        "update",
-        "install",
-        {ATTR_ENTITY_ID: f"update.{slug(ESP8266_MAC)}_firmware"},
-        blocking=True,
-        context=person,
-    )
+    await press_install(hass, person, ESP8266_MAC)
     outcome = await emulated.available_version(pull_server.url)
     assert (outcome.result, outcome.version) == (PullResult.UPDATED, "2.1.0")
     response = await pull_server.get(

@@ -10,7 +10,7 @@ import pytest
 
 from tools.esp_emulator import Core
 
-from .conftest import PullServer, board
+from .helpers import PullServer, board
 
 _VALUE = st.text(
     alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=120

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from typing import Any
 
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant
 import pytest
 
@@ -23,15 +21,9 @@ from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullBoard, PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
-from .conftest import MAC, PullServer, board, slug
+from .helpers import MAC, PullServer, board, press_install, slug
 
 PLAIN_PATH = "/api/esp_ota/pull"
-
-
-@pytest.fixture
-def person(hass_admin_user: Any) -> Context:
-    """Return the context of a call a logged-in person makes from the UI."""
-    return Context(user_id=hass_admin_user.id)
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -95,13 +87,7 @@ async def test_a_board_with_basic_credentials_gets_what_the_token_path_gets(
     entry = await pull_server.add_board()
     await pull_server.stage(entry, new, version="2.0.0")
     assert (await emulated.update(plain)).result is PullResult.NO_UPDATES
-    await hass.services.async_call(
-        "update",
-        "install",
-        {ATTR_ENTITY_ID: f"update.{slug(MAC)}_firmware"},
-        blocking=True,
-        context=person,
-    )
+    await press_install(hass, person)
     outcome = await emulated.update(plain)
     assert (outcome.result, outcome.status) == (PullResult.UPDATED, 200)
     assert emulated.flashed == [new]

@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_IGNORE
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import Unauthorized
 import pytest
@@ -17,27 +16,14 @@ from custom_components.esp_ota.pull.hub import DATA_PULL
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app
 
-from .conftest import MAC, OTHER_MAC, PullServer, board, slug
-from .test_pull_cores import wait_until
-
-
-@pytest.fixture
-def person(hass_admin_user: Any) -> Context:
-    """Return the context of a call a logged-in person makes from the UI."""
-    return Context(user_id=hass_admin_user.id)
+from .helpers import MAC, OTHER_MAC, PullServer, board, press_install, slug, wait_until
 
 
 async def arm(hass: HomeAssistant, pull_server: PullServer, person: Context) -> Any:
     """Add the board, stage a 2 MiB image and press Install."""
     entry = await pull_server.add_board()
     await pull_server.stage(entry, build_esp32_app(version="2.0.0", size=2 << 20))
-    await hass.services.async_call(
-        "update",
-        "install",
-        {ATTR_ENTITY_ID: f"update.{slug(MAC)}_firmware"},
-        blocking=True,
-        context=person,
-    )
+    await press_install(hass, person)
     return entry
 
 

@@ -21,7 +21,7 @@ from custom_components.esp_ota.pull.record import AVAILABILITY_FACTOR, FIRST_INT
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app
 
-from .conftest import MAC, PullServer, board, slug
+from .helpers import MAC, PullServer, board, slug
 
 
 async def test_a_board_is_overdue_after_missing_its_usual_check_ins(

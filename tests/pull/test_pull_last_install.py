@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import count
 from typing import Any
 
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
+from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
@@ -29,15 +29,9 @@ from custom_components.esp_ota.pull import deliveries
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app
 
-from .conftest import MAC, PullServer, board, slug
+from .helpers import MAC, PullServer, board, press_install, slug
 
 SENSOR = f"sensor.{slug(MAC)}_last_install"
-
-
-@pytest.fixture
-def person(hass_admin_user: Any) -> Context:
-    """Return the context of a call a person makes from the UI."""
-    return Context(user_id=hass_admin_user.id)
 
 
 @pytest.fixture
@@ -51,17 +45,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> None:
 async def diagnostics(hass: HomeAssistant) -> None:
     """Set up diagnostics before the pull server's HTTP app starts."""
     assert await async_setup_component(hass, "diagnostics", {})
-
-
-async def press_install(hass: HomeAssistant, person: Context) -> None:
-    """Press Install on the pull board's update card."""
-    await hass.services.async_call(
-        "update",
-        "install",
-        {ATTR_ENTITY_ID: f"update.{slug(MAC)}_firmware"},
-        blocking=True,
-        context=person,
-    )
 
 
 def shown(hass: HomeAssistant) -> dict[str, Any]:

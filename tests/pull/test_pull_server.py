@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from homeassistant.components.update import (
     ATTR_IN_PROGRESS,
@@ -25,26 +24,7 @@ from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
-from .conftest import MAC, OTHER_MAC, PullServer, board, slug
-
-
-@pytest.fixture
-def person(hass_admin_user: Any) -> Context:
-    """Return the context of a call a logged-in person makes from the UI."""
-    return Context(user_id=hass_admin_user.id)
-
-
-async def press_install(
-    hass: HomeAssistant, mac: str = MAC, context: Context | None = None
-) -> None:
-    """Press Install on the pull board's update card."""
-    await hass.services.async_call(
-        "update",
-        "install",
-        {ATTR_ENTITY_ID: f"update.{slug(mac)}_firmware"},
-        blocking=True,
-        context=context,
-    )
+from .helpers import MAC, OTHER_MAC, PullServer, board, press_install, slug
 
 
 async def test_wrong_or_missing_token_and_a_disabled_server_answer_404(
@@ -187,7 +167,7 @@ async def test_a_staged_image_is_sent_only_after_a_person_confirms_it(
 
     # An automation cannot arm it.
     with pytest.raises(HomeAssistantError):
-        await press_install(hass)
+        await press_install(hass, None)
     assert (await pull_server.get(emulated.headers())).status == 304
 
     await press_install(hass, context=person)

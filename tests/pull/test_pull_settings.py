@@ -9,7 +9,7 @@ from homeassistant.data_entry_flow import FlowResultType
 
 from custom_components.esp_ota.settings import DATA_SETTINGS, Settings
 
-from .conftest import PullServer, board
+from .helpers import PullServer, board
 
 
 async def _settings_step(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:

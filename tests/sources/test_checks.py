@@ -29,7 +29,7 @@ from custom_components.esp_ota.sources.config import OPTION_KEY
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app
 
-from .conftest import SourceServer, check_sources, next_check, set_source
+from .helpers import SourceServer, check_sources, next_check, set_source
 
 RESULT = "sensor.esp32_garden_firmware_source_result"
 LAST_CHECK = "sensor.esp32_garden_last_firmware_source_check"

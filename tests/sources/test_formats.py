@@ -14,7 +14,7 @@ from custom_components.esp_ota.sources.config import OPTION_KEY
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app, build_esp8266_app
 
-from .conftest import SourceServer, check_sources, set_source
+from .helpers import SourceServer, check_sources, set_source
 
 pytestmark = pytest.mark.usefixtures("init_integration")
 UPDATE = "update.esp32_garden_firmware"

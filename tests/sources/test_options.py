@@ -13,7 +13,7 @@ from custom_components.esp_ota.sources.config import OPTION_KEY
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app
 
-from .conftest import SourceServer, set_source
+from .helpers import SourceServer, set_source
 
 pytestmark = pytest.mark.usefixtures("init_integration")
 

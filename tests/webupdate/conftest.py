@@ -2,33 +2,22 @@
 
 Sockets: every test here talks to the in-process web updater emulator over
 127.0.0.1 and opts in to pytest-socket through the autouse ``_loopback``
-fixture (it requests ``socket_enabled``).
+fixture (it requests ``socket_enabled``). ``session`` comes from the root
+conftest.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import aiohttp
 import pytest
 
-from custom_components.esp_ota.webupdate import WebTimeouts
 from tools.esp_emulator.web_updater import WebUpdaterConfig, WebUpdaterEmulator
-
-# Short but generous: the emulator answers in milliseconds.
-FAST = WebTimeouts(request=2.0, stall=2.0, answer=2.0)
 
 
 @pytest.fixture(autouse=True)
 def _loopback(socket_enabled: None) -> None:
     """Allow loopback sockets for every test in this package."""
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """Return an aiohttp session, closed after the test."""
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
 
 
 @pytest.fixture

@@ -24,10 +24,9 @@ from custom_components.esp_ota.webupdate import (
     WebUpdateError,
     WebUpdater,
 )
+from tests.helpers import FAST_WEB_TIMEOUTS as FAST
 from tools.esp_emulator import Core
 from tools.esp_emulator.web_updater import WebUpdaterEmulator
-
-from .conftest import FAST
 
 type MakeBoard = Callable[..., Awaitable[WebUpdaterEmulator]]
 FORM = UpdaterForm("firmware", "filesystem")
