@@ -24,8 +24,7 @@ from custom_components.esp_ota.settings import DATA_SETTINGS
 from custom_components.esp_ota.staging import get_store
 from tools.esp_images import build_esp32_app
 
-from .conftest import BoardFactory, EmulatedBoard
-from .test_update import install, stage
+from .helpers import BoardFactory, EmulatedBoard, install, stage
 
 
 async def away(hass: HomeAssistant, board: EmulatedBoard) -> None:

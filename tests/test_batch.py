@@ -23,8 +23,7 @@ from custom_components.esp_ota.batch import NOTIFICATION_ID, SETTLE
 from tools.esp_emulator import Fault
 from tools.esp_images import build_esp32_app
 
-from .conftest import BoardFactory
-from .test_update import install, stage
+from .helpers import BoardFactory, install, stage
 
 
 def summary(hass: HomeAssistant) -> dict[str, str] | None:

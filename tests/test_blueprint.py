@@ -23,8 +23,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.esp_ota.const import DOMAIN
 from tools.esp_images import build_esp32_app
 
-from .conftest import BoardFactory
-from .test_update import stage
+from .helpers import BoardFactory, stage
 
 BLUEPRINT = (
     Path(__file__).resolve().parents[1]

@@ -22,8 +22,7 @@ from custom_components.esp_ota.events import (
 from tools.esp_emulator import Fault
 from tools.esp_images import build_esp32_app
 
-from .conftest import BoardFactory
-from .test_update import install, stage
+from .helpers import BoardFactory, install, stage
 
 
 def device_id(hass: HomeAssistant, hostname: str) -> str:

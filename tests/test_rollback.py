@@ -25,8 +25,7 @@ from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.rollback import ROLLBACK_WATCH
 from tools.esp_images import build_esp32_app
 
-from .conftest import BoardFactory, EmulatedBoard
-from .test_update import install, stage
+from .helpers import BoardFactory, EmulatedBoard, install, stage
 
 LAST_INSTALL = "sensor.esp32_garden_last_install"
 
