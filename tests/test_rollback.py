@@ -23,6 +23,7 @@ from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.events import EVENT_INSTALL_FINISHED
 from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.rollback import ROLLBACK_WATCH
+from tools.esp_emulator import Fault
 from tools.esp_images import build_esp32_app
 
 from .helpers import BoardFactory, EmulatedBoard, install, stage
@@ -40,8 +41,9 @@ def rollback_issue(hass: HomeAssistant, board: EmulatedBoard) -> ir.IssueEntry |
 async def test_a_board_back_on_its_old_version_is_a_failed_install(
     hass: HomeAssistant, add_board: BoardFactory, person: Context
 ) -> None:
-    board = await add_board()  # announces 1.0.0
-    board.emulator.config.on_reboot[:] = [lambda version: board.announce("1.0.0")]
+    # Runs 1.0.0; the new app will not mark itself valid: the bootloader
+    # boots the old one again.
+    board = await add_board(fault=Fault.ROLLBACK)
     await stage(hass, board, build_esp32_app(version="2.0.0"))
 
     with pytest.raises(HomeAssistantError) as err:
