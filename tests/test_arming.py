@@ -34,6 +34,26 @@ async def away(hass: HomeAssistant, board: EmulatedBoard) -> None:
     assert not board.entry.runtime_data.available
 
 
+async def armed_board(
+    hass: HomeAssistant, add_board: BoardFactory, person: Context
+) -> EmulatedBoard:
+    """Return a board that is away, with 2.0.0 armed by a person's Install."""
+    board = await add_board()
+    await stage(hass, board, build_esp32_app(version="2.0.0"))
+    await away(hass, board)
+    await install(hass, board, person)
+    return board
+
+
+async def assert_nothing_flashed_on_return(
+    hass: HomeAssistant, board: EmulatedBoard
+) -> None:
+    """Bring the board back; check that no install started."""
+    board.announce("1.0.0")
+    await hass.async_block_till_done()
+    assert board.emulator.received_images == []
+
+
 def summary(hass: HomeAssistant, board: EmulatedBoard) -> str | None:
     """Return the update card's release summary."""
     return hass.states.get(board.update_entity).attributes["release_summary"]
@@ -85,18 +105,13 @@ async def test_an_automation_arms_only_a_confirmed_image(
     assert summary(hass, board) is None
     assert hass.states.get("sensor.esp32_garden_last_install").state == "refused"
 
-    board.announce("1.0.0")
-    await hass.async_block_till_done()
-    assert board.emulator.received_images == []
+    await assert_nothing_flashed_on_return(hass, board)
 
 
 async def test_a_waiting_install_expires(
     hass: HomeAssistant, add_board: BoardFactory, person: Context
 ) -> None:
-    board = await add_board()
-    await stage(hass, board, build_esp32_app(version="2.0.0"))
-    await away(hass, board)
-    await install(hass, board, person)
+    board = await armed_board(hass, add_board, person)
 
     hours = hass.data[DATA_SETTINGS].arm_hours
     assert hours == 24
@@ -104,18 +119,13 @@ async def test_a_waiting_install_expires(
     await hass.async_block_till_done()
     assert summary(hass, board) is None
 
-    board.announce("1.0.0")
-    await hass.async_block_till_done()
-    assert board.emulator.received_images == []
+    await assert_nothing_flashed_on_return(hass, board)
 
 
 async def test_a_waiting_install_can_be_cancelled(
     hass: HomeAssistant, add_board: BoardFactory, person: Context
 ) -> None:
-    board = await add_board()
-    await stage(hass, board, build_esp32_app(version="2.0.0"))
-    await away(hass, board)
-    await install(hass, board, person)
+    board = await armed_board(hass, add_board, person)
 
     await hass.services.async_call(
         DOMAIN,
@@ -125,9 +135,7 @@ async def test_a_waiting_install_can_be_cancelled(
         context=person,
     )
     assert summary(hass, board) is None
-    board.announce("1.0.0")
-    await hass.async_block_till_done()
-    assert board.emulator.received_images == []
+    await assert_nothing_flashed_on_return(hass, board)
 
     # Nothing waits any more: cancelling again says so.
     with pytest.raises(HomeAssistantError) as err:
@@ -166,12 +174,7 @@ async def test_with_arming_off_a_board_that_is_away_is_refused(
 async def test_the_waiting_image_removed_meanwhile_is_not_flashed(
     hass: HomeAssistant, add_board: BoardFactory, person: Context
 ) -> None:
-    board = await add_board()
-    await stage(hass, board, build_esp32_app(version="2.0.0"))
-    await away(hass, board)
-    await install(hass, board, person)
+    board = await armed_board(hass, add_board, person)
     # The staged images are dropped while the board sleeps.
     await get_store(hass).async_remove_board(board.entry.entry_id)
-    board.announce("1.0.0")
-    await hass.async_block_till_done()
-    assert board.emulator.received_images == []
+    await assert_nothing_flashed_on_return(hass, board)
