@@ -193,7 +193,9 @@ def person(hass_admin_user: MockUser) -> Context:
 def fast_timeouts() -> Generator[None]:
     """Make protocol waits and the come-back wait short."""
     with (
-        patch("custom_components.esp_ota.transport_espota.TIMEOUTS", FAST_TIMEOUTS),
+        patch(
+            "custom_components.esp_ota.transport.arduino_ota.TIMEOUTS", FAST_TIMEOUTS
+        ),
         patch("custom_components.esp_ota.install.COMEBACK_TIMEOUT", 5.0),
     ):
         yield

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 
 from custom_components.esp_ota.const import DOMAIN
-from custom_components.esp_ota.transport_web import WebTransport
+from custom_components.esp_ota.transport.web_updater import WebUpdaterTransport
 from custom_components.esp_ota.webupdate import (
     FilesystemNotSupportedError,
     UnexpectedAnswerError,
@@ -231,7 +231,7 @@ async def test_every_client_error_has_a_translated_message(
     key: str,
 ) -> None:
     board = await add_web_board()
-    transport = WebTransport(hass, board.entry)
+    transport = WebUpdaterTransport(hass, board.entry)
     translated = transport._translate(error)
     assert translated.translation_key == key
     assert translated.translation_placeholders["board"] == board.entry.title

@@ -36,7 +36,7 @@ FAST_WEB_TIMEOUTS = WebTimeouts(request=2.0, stall=2.0, answer=2.0)
 @pytest.fixture
 def fast_web_timeouts() -> Generator[None]:
     """Make web waits, reboot grace, polling and the come-back wait short."""
-    transport = "custom_components.esp_ota.transport_web"
+    transport = "custom_components.esp_ota.transport.web_updater"
     with (
         patch(f"{transport}.TIMEOUTS", FAST_WEB_TIMEOUTS),
         patch(f"{transport}.REBOOT_GRACE", 0.0),

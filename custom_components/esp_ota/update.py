@@ -25,8 +25,8 @@ from .pull.update_entity import PullUpdateMixin
 from .redact import shown_source
 from .staging import board_key, get_store, ledger_key
 from .store import StagedFirmware
-from .transport_espota import EspotaTransport
-from .transport_web import WebTransport
+from .transport.arduino_ota import ArduinoOtaTransport
+from .transport.web_updater import WebUpdaterTransport
 
 # Installs are serialised per board by a lock and across boards by the fleet
 # limit, not by the entity platform.
@@ -45,9 +45,9 @@ async def async_setup_entry(
         async_add_entities([EspOtaPullUpdateEntity(hass, entry)])
         return
     transport: Transport = (
-        WebTransport(hass, entry)
+        WebUpdaterTransport(hass, entry)
         if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB
-        else EspotaTransport(hass, entry)
+        else ArduinoOtaTransport(hass, entry)
     )
     async_add_entities([EspOtaUpdateEntity(hass, entry, transport)])
 

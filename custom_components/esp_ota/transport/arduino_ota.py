@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from .announcement import is_ipv6_address
-from .const import DOMAIN
-from .espota import (
+from custom_components.esp_ota.announcement import is_ipv6_address
+from custom_components.esp_ota.const import DOMAIN
+from custom_components.esp_ota.espota import (
     AuthenticationError,
     BoardNotRespondingError,
     BoardRefusedError,
@@ -22,19 +22,19 @@ from .espota import (
     TransferTimeoutError,
     upload,
 )
-from .firmware import ImageKind
-from .settings import DATA_SETTINGS
+from custom_components.esp_ota.firmware import ImageKind
+from custom_components.esp_ota.settings import DATA_SETTINGS
 
 if TYPE_CHECKING:
-    from .board import EspOtaConfigEntry
-    from .install import ProgressCallback
+    from custom_components.esp_ota.board import EspOtaConfigEntry
+    from custom_components.esp_ota.install import ProgressCallback
 
 # espota.py's waits, but 3 invitations instead of 10: an update card should say
 # "not responding" within half a minute, not after 100 s. Tests shorten them.
 TIMEOUTS = Timeouts(invitation_attempts=3)
 
 
-class EspotaTransport:
+class ArduinoOtaTransport:
     """Send images to one board over ArduinoOTA."""
 
     def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:

@@ -19,10 +19,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from . import install
-from .const import CONF_PATH, DEFAULT_WEB_PATH, DOMAIN
-from .firmware import ImageKind
-from .webupdate import (
+from custom_components.esp_ota import install
+from custom_components.esp_ota.const import CONF_PATH, DEFAULT_WEB_PATH, DOMAIN
+from custom_components.esp_ota.firmware import ImageKind
+from custom_components.esp_ota.webupdate import (
     BoardErrorReason,
     BoardUpdateError,
     FilesystemNotSupportedError,
@@ -38,8 +38,8 @@ from .webupdate import (
 )
 
 if TYPE_CHECKING:
-    from .board import EspOtaConfigEntry
-    from .install import ProgressCallback
+    from custom_components.esp_ota.board import EspOtaConfigEntry
+    from custom_components.esp_ota.install import ProgressCallback
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def web_updater(hass: HomeAssistant, entry: EspOtaConfigEntry) -> WebUpdater:
     )
 
 
-class WebTransport:
+class WebUpdaterTransport:
     """Send images to one board through its web updater."""
 
     def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:

@@ -1,0 +1,1 @@
+"""Transports: how an image reaches a push board (ArduinoOTA, web updater)."""
