@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
 
-from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.esp_ota.announcement import is_ipv6_address
-from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.espota import (
     AuthenticationError,
     BoardNotRespondingError,
@@ -25,22 +24,73 @@ from custom_components.esp_ota.espota import (
 from custom_components.esp_ota.firmware import ImageKind
 from custom_components.esp_ota.settings import DATA_SETTINGS
 
+from . import (
+    UPLOAD_FAILED,
+    BoardTransport,
+    ErrorTable,
+    ProgressCallback,
+    Translation,
+    board_address,
+    how_far,
+    translated_error,
+)
+
 if TYPE_CHECKING:
     from custom_components.esp_ota.board import EspOtaConfigEntry
-    from custom_components.esp_ota.install import ProgressCallback
 
 # espota.py's waits, but 3 invitations instead of 10: an update card should say
 # "not responding" within half a minute, not after 100 s. Tests shorten them.
 TIMEOUTS = Timeouts(invitation_attempts=3)
 
 
-class ArduinoOtaTransport:
-    """Send images to one board over ArduinoOTA."""
+def _transfer_key(err: TransferError) -> str:
+    """Name every attempt when the transfer was retried."""
+    if len(err.attempts) > 1:
+        return "transfer_retries_failed"
+    return (
+        "transfer_timeout"
+        if isinstance(err, TransferTimeoutError)
+        else "transfer_failed"
+    )
 
-    def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
-        """Bind to a board's config entry."""
-        self._hass = hass
-        self._entry = entry
+
+def _transfer_placeholders(
+    err: TransferError, entry: EspOtaConfigEntry
+) -> Mapping[str, object]:
+    if len(err.attempts) > 1:
+        attempts = " ".join(f"({n}) {text}" for n, text in enumerate(err.attempts, 1))
+        return {"count": len(err.attempts), "attempts": attempts}
+    return how_far(err, entry)
+
+
+# In the order of an except chain: the first type the error is wins.
+ERRORS: Final[ErrorTable] = {
+    AuthenticationError: Translation(key="authentication_failed", reauth=True),
+    BoardNotRespondingError: Translation(
+        key="board_not_responding", placeholders=board_address
+    ),
+    BoardRefusedError: Translation(
+        key="board_refused", placeholders=lambda err, _: {"reason": err.reason}
+    ),
+    ConnectBackTimeoutError: Translation(
+        key="board_never_connected",
+        placeholders=lambda err, _: {"address": err.address, "port": err.port},
+    ),
+    TransferError: Translation(key=_transfer_key, placeholders=_transfer_placeholders),
+    ImageRejectedError: Translation(
+        key="image_rejected", placeholders=lambda err, _: {"message": err.board_message}
+    ),
+    EspOtaError: UPLOAD_FAILED,
+    # The address does not resolve or route (socket.gaierror and kin).
+    OSError: Translation(
+        key="board_address_unusable",
+        placeholders=lambda _, entry: {"host": entry.runtime_data.host},
+    ),
+}
+
+
+class ArduinoOtaTransport(BoardTransport):
+    """Send images to one board over ArduinoOTA."""
 
     async def async_upload(
         self, data: bytes, kind: ImageKind, progress: ProgressCallback
@@ -53,7 +103,12 @@ class ArduinoOtaTransport:
             # espota's invitation names an IPv4 address for the board to call
             # back (espressif/arduino-esp32 tools/espota.py @01e0f59 opens AF_INET
             # sockets only), so an IPv6-only board cannot be reached.
-            raise self._error("board_address_unusable", host=board.host)
+            raise translated_error(
+                HomeAssistantError,
+                "board_address_unusable",
+                board=self._entry.title,
+                host=board.host,
+            )
         try:
             await upload(
                 board.host,
@@ -66,56 +121,5 @@ class ArduinoOtaTransport:
                 listen_port=settings.connect_back_port,
                 retries=settings.upload_retries,
             )
-        except AuthenticationError as err:
-            self._entry.async_start_reauth(self._hass)
-            raise self._error("authentication_failed") from err
-        except BoardNotRespondingError as err:
-            raise self._error(
-                "board_not_responding", host=board.host, port=board.port
-            ) from err
-        except BoardRefusedError as err:
-            raise self._error("board_refused", reason=err.reason) from err
-        except ConnectBackTimeoutError as err:
-            raise self._error(
-                "board_never_connected", address=err.address, port=err.port
-            ) from err
-        except TransferError as err:
-            raise self._transfer_error(err) from err
-        except ImageRejectedError as err:
-            raise self._error("image_rejected", message=err.board_message) from err
-        except EspOtaError as err:
-            raise self._error("upload_failed", error=str(err)) from err
-        except OSError as err:
-            # The address does not resolve or route (socket.gaierror and kin).
-            raise self._error("board_address_unusable", host=board.host) from err
-
-    def _transfer_error(self, err: TransferError) -> HomeAssistantError:
-        """Name every attempt when the transfer was retried."""
-        if len(err.attempts) > 1:
-            attempts = " ".join(
-                f"({n}) {text}" for n, text in enumerate(err.attempts, 1)
-            )
-            return self._error(
-                "transfer_retries_failed", count=len(err.attempts), attempts=attempts
-            )
-        key = (
-            "transfer_timeout"
-            if isinstance(err, TransferTimeoutError)
-            else "transfer_failed"
-        )
-        return self._error(key, **_how_far(err))
-
-    def _error(self, key: str, **placeholders: object) -> HomeAssistantError:
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={
-                "board": self._entry.title,
-                **{k: str(v) for k, v in placeholders.items()},
-            },
-        )
-
-
-def _how_far(err: TransferError) -> dict[str, object]:
-    percent = err.sent * 100 // err.total if err.total else 0
-    return {"sent": err.sent, "total": err.total, "percent": percent}
+        except tuple(ERRORS) as err:
+            raise self._translate(err, ERRORS) from err
