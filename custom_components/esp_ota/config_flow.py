@@ -45,7 +45,7 @@ from .const import (
     HTTP_SERVICE_TYPE,
     LOGGER,
     TRANSPORT_ESPOTA,
-    TRANSPORT_WEB,
+    is_web_entry,
 )
 from .identity import ENTRY_MINOR_VERSION, ENTRY_VERSION, identity_of
 from .options_flow import EspOtaOptionsFlow
@@ -183,7 +183,7 @@ class EspOtaConfigFlow(
         self._announcement = announcement
         await self.async_set_unique_id(announcement.hostname)
         if entry := self._async_current_board_entry(announcement):
-            if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+            if is_web_entry(entry):
                 # Managed through its web updater: the OTA port is not its port.
                 return self.async_abort(reason="already_configured")
             if entry.state is ConfigEntryState.LOADED:
@@ -286,7 +286,7 @@ class EspOtaConfigFlow(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """Start here when the board refused our password (entry.async_start_reauth)."""
-        if entry_data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+        if is_web_entry(self._get_reauth_entry()):
             return await self.async_step_reauth_web()
         return await self.async_step_reauth_confirm()
 
@@ -310,7 +310,7 @@ class EspOtaConfigFlow(
     ) -> ConfigFlowResult:
         """Change address, port or password; an empty password removes it."""
         entry = self._get_reconfigure_entry()
-        if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+        if is_web_entry(entry):
             return await self.async_step_reconfigure_web()
         errors: dict[str, str] = {}
         if user_input is not None:

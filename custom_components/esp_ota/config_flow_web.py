@@ -35,6 +35,7 @@ from .const import (
     DEFAULT_WEB_PORT,
     LOGGER,
     TRANSPORT_WEB,
+    is_web_entry,
 )
 from .identity import IdentityFlow, identity_of
 from .web_probes import async_get_probe_memory
@@ -203,7 +204,7 @@ class WebUpdaterFlow(IdentityFlow):
         self._async_adopt_web_entry_by_address(host, hostname)
         for entry in self._async_current_entries(include_ignore=True):
             if entry.unique_id == hostname or entry.data.get(CONF_HOSTNAME) == hostname:
-                if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+                if is_web_entry(entry):
                     self._abort_if_unique_id_configured(
                         updates={CONF_HOST: host, CONF_PORT: discovery_info.port}
                     )
@@ -230,11 +231,7 @@ class WebUpdaterFlow(IdentityFlow):
     def _async_adopt_web_entry_by_address(self, host: str, hostname: str) -> None:
         """Give a web entry added by IP address the host name it announces."""
         for entry in self._async_current_entries(include_ignore=False):
-            if (
-                entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB
-                and entry.unique_id == host
-                and is_ip_address(host)
-            ):
+            if is_web_entry(entry) and entry.unique_id == host and is_ip_address(host):
                 self.hass.config_entries.async_update_entry(
                     entry,
                     unique_id=hostname,
