@@ -18,11 +18,6 @@ from typing import Any, Final
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from .announcement import is_ip_address, normalize_hostname
@@ -37,7 +32,8 @@ from .const import (
     TRANSPORT_WEB,
     is_web_entry,
 )
-from .identity import IdentityFlow, identity_of
+from .flow_common import PASSWORD_SELECTOR, address_fields
+from .identity import IdentityFlow, new_identity
 from .web_probes import async_get_probe_memory
 from .webupdate import (
     NotAnUpdaterError,
@@ -53,9 +49,6 @@ PROBE_TIMEOUTS: Final = WebTimeouts(request=10.0)
 # esp32-XXXXXXXXXXXX and the ESP32 family); the manifest matcher uses the same.
 ESP_NAME_RE: Final = re.compile(r"^esp(8266|32)", re.IGNORECASE)
 
-_PORT = vol.All(vol.Coerce(int), vol.Range(min=1, max=65535))
-_PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-
 _OK: Final = "ok"
 _INVALID_AUTH: Final = "invalid_auth"
 _NOT_UPDATER: Final = "not_an_updater"
@@ -65,12 +58,7 @@ _CANNOT_CONNECT: Final = "cannot_connect"
 def _web_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(
-                CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)
-            ): str,
-            vol.Required(
-                CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_WEB_PORT)
-            ): _PORT,
+            **address_fields(defaults, DEFAULT_WEB_PORT),
             vol.Required(
                 CONF_PATH, default=defaults.get(CONF_PATH, DEFAULT_WEB_PATH)
             ): str,
@@ -78,7 +66,7 @@ def _web_schema(defaults: Mapping[str, Any]) -> vol.Schema:
                 CONF_USERNAME,
                 description={"suggested_value": defaults.get(CONF_USERNAME)},
             ): str,
-            vol.Optional(CONF_PASSWORD): _PASSWORD_SELECTOR,
+            vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR,
         }
     )
 
@@ -87,7 +75,7 @@ def _credentials_schema(username: str | None) -> vol.Schema:
     return vol.Schema(
         {
             vol.Required(CONF_USERNAME, description={"suggested_value": username}): str,
-            vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
+            vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
         }
     )
 
@@ -143,14 +131,11 @@ class WebUpdaterFlow(IdentityFlow):
         if user_input is not None and CONF_PATH in user_input:
             host = user_input[CONF_HOST].strip()
             path = "/" + user_input[CONF_PATH].strip().lstrip("/")
-            # The identity discovery gives too (identity.py), not host:port.
-            hostname = identity_of(host) or normalize_hostname(host)
+            hostname = new_identity(host)
             if hostname is None:
                 errors[CONF_HOST] = "invalid_host"
             else:
-                await self.async_set_unique_id(hostname)
-                self._abort_if_unique_id_configured()
-                self._abort_if_address_configured(host)
+                await self._async_claim_identity(hostname, host)
                 if self._web_hostname_taken(hostname):
                     return self.async_abort(reason="already_configured")
                 self._web = {
