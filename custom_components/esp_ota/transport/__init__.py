@@ -11,7 +11,8 @@ holds what every transport shares, so a newcomer reads it once:
 - ``translated_error``, the one builder of a translated ``HomeAssistantError``
   (install.py's refusals use it too), and ``translate_error``, the one place a
   library error becomes one: each transport keeps a table exception type ->
-  ``Translation`` (translation key, placeholders, whether to start reauth),
+  ``Translation`` (translation key, placeholders, whether to start reauth; or
+  a function of the error that picks one, when the error's fields decide),
   read in order, first match wins, as an ``except`` chain would. The shape is
   Home Assistant core's ``wled_exception_handler``
   (homeassistant/components/wled/helpers.py) and ESPHome's
@@ -96,17 +97,21 @@ def how_far(err: Any, entry: EspOtaConfigEntry) -> Mapping[str, object]:
 class Translation:
     """How one library error reads to a person.
 
-    ``key`` is the translation key, or a function of the error when its fields
-    decide (a board's reason, the number of attempts). ``reauth`` starts the
-    entry's reauth flow: the board refused the credentials Home Assistant has.
+    ``key`` is the translation key, ``placeholders`` what its text names besides
+    the board; ``reauth`` starts the entry's reauth flow: the board refused the
+    credentials Home Assistant has. Written with literal keys, so the
+    translation tests can check every text against its row.
     """
 
-    key: str | Callable[[Any], str]
+    key: str
     placeholders: Placeholders = no_placeholders
     reauth: bool = False
 
 
-type ErrorTable = Mapping[type[Exception], Translation]
+type Row = Translation | Callable[[Any], Translation]
+"""A Translation, or a function of the error that picks one (its fields decide)."""
+
+type ErrorTable = Mapping[type[Exception], Row]
 """Exception type -> how it reads; in order, the first the error is an instance of."""
 
 UPLOAD_FAILED = Translation(
@@ -119,16 +124,23 @@ def translate_error(
     hass: HomeAssistant, entry: EspOtaConfigEntry, err: Exception, table: ErrorTable
 ) -> HomeAssistantError:
     """Return the translated error for a library error (and start reauth if due)."""
-    translation = next(
+    row = next(
         (found for kind, found in table.items() if isinstance(err, kind)),
         UPLOAD_FAILED,
     )
+    translation = row if isinstance(row, Translation) else row(err)
     if translation.reauth:
         entry.async_start_reauth(hass)
-    key = translation.key if isinstance(translation.key, str) else translation.key(err)
+    return _shown(translation, err, entry)
+
+
+def _shown(
+    translation: Translation, err: Exception, entry: EspOtaConfigEntry
+) -> HomeAssistantError:
+    """Return the row's text, naming the board and the row's placeholders."""
     return translated_error(
         HomeAssistantError,
-        key,
+        translation.key,
         board=entry.title,
         **translation.placeholders(err, entry),
     )

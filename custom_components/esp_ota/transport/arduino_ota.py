@@ -43,24 +43,21 @@ if TYPE_CHECKING:
 TIMEOUTS = Timeouts(invitation_attempts=3)
 
 
-def _transfer_key(err: TransferError) -> str:
-    """Name every attempt when the transfer was retried."""
+def _transfer(err: TransferError) -> Translation:
+    """Name every attempt when the transfer was retried, else how far it got."""
     if len(err.attempts) > 1:
-        return "transfer_retries_failed"
-    return (
-        "transfer_timeout"
+        return Translation(key="transfer_retries_failed", placeholders=_attempts)
+    return Translation(
+        key="transfer_timeout"
         if isinstance(err, TransferTimeoutError)
-        else "transfer_failed"
+        else "transfer_failed",
+        placeholders=how_far,
     )
 
 
-def _transfer_placeholders(
-    err: TransferError, entry: EspOtaConfigEntry
-) -> Mapping[str, object]:
-    if len(err.attempts) > 1:
-        attempts = " ".join(f"({n}) {text}" for n, text in enumerate(err.attempts, 1))
-        return {"count": len(err.attempts), "attempts": attempts}
-    return how_far(err, entry)
+def _attempts(err: TransferError, entry: EspOtaConfigEntry) -> Mapping[str, object]:
+    attempts = " ".join(f"({n}) {text}" for n, text in enumerate(err.attempts, 1))
+    return {"count": len(err.attempts), "attempts": attempts}
 
 
 # In the order of an except chain: the first type the error is wins.
@@ -76,7 +73,7 @@ ERRORS: Final[ErrorTable] = {
         key="board_never_connected",
         placeholders=lambda err, _: {"address": err.address, "port": err.port},
     ),
-    TransferError: Translation(key=_transfer_key, placeholders=_transfer_placeholders),
+    TransferError: _transfer,
     ImageRejectedError: Translation(
         key="image_rejected", placeholders=lambda err, _: {"message": err.board_message}
     ),

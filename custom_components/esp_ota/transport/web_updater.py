@@ -71,8 +71,8 @@ _BOARD_ERRORS: Final = {
 # In the order of an except chain: the first type the error is wins.
 ERRORS: Final[ErrorTable] = {
     WebAuthenticationError: Translation(key="web_authentication_failed", reauth=True),
-    BoardUpdateError: Translation(
-        key=lambda err: _BOARD_ERRORS.get(err.reason, "web_board_error"),
+    BoardUpdateError: lambda err: Translation(
+        key=_BOARD_ERRORS.get(err.reason, "web_board_error"),
         placeholders=lambda err, _: {"message": err.board_message},
     ),
     UploadInterruptedError: Translation(key="transfer_failed", placeholders=how_far),
