@@ -31,7 +31,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 import hashlib
 import logging
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, CoreState, HomeAssistant
@@ -42,7 +42,6 @@ from .const import DOMAIN
 from .firmware import (
     ChipFamily,
     FirmwareError,
-    ImageKind,
     check_fit,
     check_image,
     family_for_board,
@@ -50,6 +49,7 @@ from .firmware import (
 from .ledger import DATA_LEDGER
 from .settings import DATA_SETTINGS
 from .staging import get_store, ledger_key, staging_error
+from .transport import ProgressCallback, Transport, translated_error
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
@@ -61,21 +61,10 @@ _LOGGER = logging.getLogger(__name__)
 # a slow DHCP server that takes well over a minute.
 COMEBACK_TIMEOUT: Final = 180.0
 
-type ProgressCallback = Callable[[int, int], None]
-
 # Stopping cancels the entry's tasks in one stage; the install's caller may only
 # see it in a later one (final write, then "not running"), so anything but
 # these states counts as stopping.
 _RUNNING: Final = (CoreState.starting, CoreState.running)
-
-
-class Transport(Protocol):
-    """Carries an image to a board (ArduinoOTA, web updater, ...)."""
-
-    async def async_upload(
-        self, data: bytes, kind: ImageKind, progress: ProgressCallback
-    ) -> None:
-        """Send the image; raise a translated HomeAssistantError on failure."""
 
 
 class InstallError(HomeAssistantError):
@@ -84,14 +73,6 @@ class InstallError(HomeAssistantError):
 
 class NotConfirmedError(InstallError):
     """No person confirmed the image for this board."""
-
-
-def _error(key: str, **placeholders: object) -> InstallError:
-    return InstallError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={k: str(v) for k, v in placeholders.items()},
-    )
 
 
 def confirmation_issue_id(board: str) -> str:
@@ -130,14 +111,14 @@ async def async_install(
         )
     except OSError as err:
         # Deleted (or made unreadable) behind our back: say so without a path.
-        raise _error(
-            "image_missing", board=entry.title, version=staged.version
+        raise translated_error(
+            InstallError, "image_missing", board=entry.title, version=staged.version
         ) from err
     if entry.state is not ConfigEntryState.LOADED:
         # Unloaded while the rules were checked and the bytes read.
-        raise _error("install_cancelled", board=entry.title)
+        raise translated_error(InstallError, "install_cancelled", board=entry.title)
     if board.install_lock.locked():
-        raise _error("install_in_progress", board=entry.title)
+        raise translated_error(InstallError, "install_in_progress", board=entry.title)
     delivery = _Delivery()
     async with board.install_lock:
         await _async_run_in_entry_task(
@@ -172,14 +153,15 @@ def check_rules(
     """
     board = entry.runtime_data
     if not board.updates_allowed:
-        raise _error("updates_not_allowed", board=entry.title)
+        raise translated_error(InstallError, "updates_not_allowed", board=entry.title)
     if not hass.data[DATA_LEDGER].is_confirmed(
         ledger_key(entry, staged.kind), staged.sha256
     ):
-        raise NotConfirmedError(
-            translation_domain=DOMAIN,
-            translation_key="not_confirmed",
-            translation_placeholders={"board": entry.title, "version": staged.version},
+        raise translated_error(
+            NotConfirmedError,
+            "not_confirmed",
+            board=entry.title,
+            version=staged.version,
         )
     try:
         check_fit(
@@ -246,7 +228,7 @@ def _read_checked(
     """Read the staged bytes; refuse them if changed or unfit (executor only)."""
     data = store.read(staged)
     if hashlib.sha256(data).hexdigest() != staged.sha256:
-        raise _error("image_changed_on_disk", board=board)
+        raise translated_error(InstallError, "image_changed_on_disk", board=board)
     try:
         check_image(data, target=staged.kind, board_family=family)
     except FirmwareError as err:
@@ -293,7 +275,9 @@ async def _async_run_in_entry_task(
             # Home Assistant is stopping: a cancellation, not an error to log.
             raise
         # The entry was unloaded or reloaded while queued or flashing.
-        raise _error("install_cancelled", board=entry.title) from None
+        raise translated_error(
+            InstallError, "install_cancelled", board=entry.title
+        ) from None
 
 
 async def _async_queue_and_flash(
@@ -354,8 +338,11 @@ async def _async_flash_and_wait(
                     "minutes": str(max(1, round(COMEBACK_TIMEOUT / 60))),
                 },
             )
-            raise _error(
-                "board_did_not_return", board=entry.title, version=staged.version
+            raise translated_error(
+                InstallError,
+                "board_did_not_return",
+                board=entry.title,
+                version=staged.version,
             ) from err
     finally:
         if comeback is not None:
