@@ -191,7 +191,9 @@ def person(hass_admin_user: MockUser) -> Context:
 def fast_timeouts() -> Generator[None]:
     """Make protocol waits and the come-back wait short."""
     with (
-        patch("custom_components.esp_ota.transport_espota.TIMEOUTS", FAST_TIMEOUTS),
+        patch(
+            "custom_components.esp_ota.transport.arduino_ota.TIMEOUTS", FAST_TIMEOUTS
+        ),
         patch("custom_components.esp_ota.install.COMEBACK_TIMEOUT", 5.0),
     ):
         yield
@@ -282,7 +284,7 @@ async def add_board(
 @pytest.fixture
 def fast_web_timeouts() -> Generator[None]:
     """Make web waits, reboot grace, polling and the come-back wait short."""
-    transport = "custom_components.esp_ota.transport_web"
+    transport = "custom_components.esp_ota.transport.web_updater"
     with (
         patch(f"{transport}.TIMEOUTS", FAST_WEB_TIMEOUTS),
         patch(f"{transport}.REBOOT_GRACE", 0.0),

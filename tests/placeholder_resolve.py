@@ -8,7 +8,9 @@ expression resolves to the strings it can be: constants, either branch of an
 ``if``, local variables, module constants, ``TABLE.get(x, "default")``, the
 constants a function run in the executor returns, and f-strings whose fields
 are a class attribute (``f"source_{err.key}"``: every ``key`` of the class
-``err`` is declared or caught as, and of its subclasses).
+``err`` is declared or caught as, and of its subclasses). At module level (an
+error table's rows), a lambda is its body and the name of a module-level
+function is what that function returns.
 """
 
 from __future__ import annotations
@@ -157,11 +159,18 @@ class Resolver:
             return set()
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.Lambda):
+            return self.keys(node.body)
         return {UNKNOWN}
 
     def _name(self, name: str) -> set[str]:
         if self.function is None:
-            return {UNKNOWN}
+            function = self.module.functions.get(name)
+            if function is None:
+                return {UNKNOWN}
+            # A function given by name: the keys it returns.
+            inner = Resolver(self.module, function)
+            return set().union(*(inner.keys(value) for value in _returned(function)))
         if self.function.args.kwarg and self.function.args.kwarg.arg == name:
             return {KWARGS}
         found: set[str] = set()
@@ -211,6 +220,10 @@ class Resolver:
             return self.strings(node.value)
         if isinstance(node, ast.IfExp):
             return self.strings(node.body) + self.strings(node.orelse)
+        if isinstance(node, ast.Lambda):
+            return self.strings(node.body)
+        if isinstance(node, ast.Name) and self.function is None:
+            return self._function_strings(node.id)
         if isinstance(node, ast.Name):
             return self._local_strings(node.id)
         if isinstance(node, ast.Call):
@@ -221,6 +234,16 @@ class Resolver:
             classes = self._narrowed(node) or self._type_of(node.value.id)
             return self.module.package.attribute_strings(classes, node.attr)
         return constants(node)
+
+    def _function_strings(self, name: str) -> list[str]:
+        """At module level: a constant, or the strings a named function returns."""
+        function = self.module.functions.get(name)
+        if function is None:
+            return (
+                [self.module.constants[name]] if name in self.module.constants else []
+            )
+        inner = Resolver(self.module, function)
+        return [text for value in _returned(function) for text in inner.strings(value)]
 
     def _local_strings(self, name: str) -> list[str]:
         found = []

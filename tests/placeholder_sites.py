@@ -5,7 +5,11 @@ sub-packages), so a text can be checked against the code without running every
 flow: form and menu steps (``step_id`` with ``description_placeholders``),
 aborts (``reason``), form errors (the placeholders of the form that shows them),
 exceptions and repair issues (``translation_key`` with
-``translation_placeholders``). Helpers are followed wherever their translation
+``translation_placeholders``; a call that passes ``translation_domain`` too builds
+a translated exception whatever its class is called, as
+``transport.translated_error`` does with the class it is given), and the rows of
+a transport's error table (``Translation(key=..., placeholders=...)``, shown by
+``transport.translate_error``, which adds the board). Helpers are followed wherever their translation
 key is one of their parameters: ``_error(key, **placeholders)``,
 ``NoticeText(key, **placeholders)``, ``_report(hass, store, translation_key,
 **placeholders)``, and helpers that call helpers (``_async_notify(path, key,
@@ -39,6 +43,10 @@ from .placeholder_resolve import (
 __all__ = ["KWARGS", "UNKNOWN", "Sites", "collect", "untold"]
 
 _ISSUE_CALLS = ("async_create_issue", "create_issue")
+_TABLE_ROW = "Translation"
+"""A row of a transport's error table (transport/__init__.py)."""
+_TABLE_ADDS: frozenset[str] = frozenset({"board"})
+"""What ``translate_error`` passes besides a row's placeholders."""
 _FLOW_CALLS = {
     "async_show_form": ("step", "step_id"),
     "async_show_menu": ("step", "step_id"),
@@ -95,7 +103,19 @@ def collect(package: Path) -> Sites:
     sites = Sites()
     for unit in units:
         _collect_function(sites, unit, helpers)
+    for tree in trees.values():
+        _collect_table_rows(sites, Module(tree, shared))
     return sites
+
+
+def _collect_table_rows(sites: Sites, module: Module) -> None:
+    """Every ``Translation(...)`` row of the module, wherever it is written."""
+    resolver = Resolver(module, None)
+    for call in ast.walk(module.tree):
+        if isinstance(call, ast.Call) and call_name(call) == _TABLE_ROW:
+            keys = resolver.keys(keyword(call, "placeholders")) | _TABLE_ADDS
+            for text in resolver.strings(keyword(call, "key")):
+                sites.keys[f"exceptions.{text}"] |= keys
 
 
 def _units(path: Path, module: Module) -> list[_Unit]:
@@ -185,7 +205,9 @@ def _key_sites(
         return [(f"{flow}.{section}", keyword(call, key_name), placeholders)]
     key = keyword(call, "translation_key")
     if key is not None and (
-        name in _ISSUE_CALLS or name.endswith(("Error", "Exception", "__init__"))
+        name in _ISSUE_CALLS
+        or name.endswith(("Error", "Exception", "__init__"))
+        or keyword(call, "translation_domain") is not None
     ):
         section = "issues" if name in _ISSUE_CALLS else "exceptions"
         return [

@@ -3,6 +3,11 @@
 The emulator and the image builders are independent writers of the protocol
 and the image format: they must not import the integration either, or a bug
 shared by both would pass every test.
+
+The transport seam (``transport/``) sits between the glue and the protocol
+packages: its modules use the pure packages and glue helpers, never a platform
+module, and the seam itself imports no transport (install.py imports the seam,
+the web transport install.py's come-back bound).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import ast
 from pathlib import Path
 import sys
 
+from homeassistant.const import Platform
 import pytest
 
 ROOT = Path(__file__).parent.parent
@@ -157,3 +163,76 @@ def test_protocol_packages_reach_no_home_assistant_through_any_import(
 
     assert not {name for name in imports if name.startswith("..")}
     assert not {name for name in imports if name.split(".")[0] == "homeassistant"}
+
+
+PACKAGE = "custom_components.esp_ota"
+# Modules Home Assistant loads as platforms of the integration: glue below them
+# must not import them, or the layers would turn around.
+PLATFORM_MODULES = {platform.value for platform in Platform} | {
+    "config_flow",
+    "diagnostics",
+}
+
+
+def _integration_imports(path: Path) -> set[str]:
+    """Return the integration's modules path imports, dotted from the integration.
+
+    ``from . import name`` counts as the package itself unless name is a module.
+    """
+    here = list(path.relative_to(INTEGRATION).parent.parts)
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            modules = [node.module or ""]
+        elif isinstance(node, ast.ImportFrom):
+            parts = here[: len(here) - (node.level - 1)]
+            modules = [".".join([PACKAGE, *parts, *filter(None, [node.module])])]
+        else:
+            continue
+        for module in modules:
+            if module != PACKAGE and not module.startswith(f"{PACKAGE}."):
+                continue
+            base = module.removeprefix(PACKAGE).strip(".")
+            names = getattr(node, "names", [])
+            submodules = {
+                f"{base}.{alias.name}".strip(".")
+                for alias in names
+                if _module_file(INTEGRATION, f"{base}.{alias.name}".strip("."))
+            }
+            found |= submodules or {base}
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    _files(INTEGRATION / "transport"),
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_transports_import_no_platform_module(path: Path) -> None:
+    imported = {name.split(".")[0] for name in _integration_imports(path)}
+
+    # "" is the integration's __init__, which sets up every platform.
+    assert "" not in imported
+    assert not imported & PLATFORM_MODULES
+
+
+def test_the_transport_seam_imports_no_transport_and_not_install() -> None:
+    imported = _integration_imports(INTEGRATION / "transport" / "__init__.py")
+
+    assert imported  # the reader sees the integration's own modules
+    assert not {name for name in imported if name.startswith("transport")}
+    assert "install" not in imported
+
+
+def test_the_glue_reaches_the_transports_through_the_factory_only() -> None:
+    users = {
+        str(path.relative_to(INTEGRATION))
+        for path in _files(INTEGRATION)
+        if path.parent != INTEGRATION / "transport"
+        and {"transport.arduino_ota", "transport.web_updater"}
+        & _integration_imports(path)
+    }
+
+    assert users == set()

@@ -205,7 +205,9 @@ def test_every_placeholder_is_one_the_code_passes() -> None:
 
 
 # Texts reached through helpers, issue helpers, placeholders built in a
-# variable, keys in a variable, a constant or an f-string, and sub-packages.
+# variable, keys in a variable, a constant or an f-string, sub-packages, and
+# the rows of a transport's error table (literal, picked by a function, or
+# keyed by a table lookup).
 PLANTED = [
     ("config", "step", "pull_confirm", "description"),
     ("options", "step", "settings", "description"),
@@ -214,6 +216,9 @@ PLANTED = [
     ("exceptions", "inbox_left_in_place", "message"),
     ("exceptions", "source_digest_mismatch", "message"),
     ("exceptions", "board_refused", "message"),
+    ("exceptions", "transfer_retries_failed", "message"),
+    ("exceptions", "web_wrong_magic", "message"),
+    ("exceptions", "image_missing", "message"),
     ("issues", "store_records_skipped", "description"),
     ("issues", "store_unreadable", "title"),
     ("issues", "pull_no_room", "description"),

@@ -20,7 +20,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 
 from custom_components.esp_ota.const import DOMAIN
-from custom_components.esp_ota.transport_web import WebTransport
+from custom_components.esp_ota.transport import translate_error
+from custom_components.esp_ota.transport.web_updater import ERRORS
 from custom_components.esp_ota.webupdate import (
     FilesystemNotSupportedError,
     UnexpectedAnswerError,
@@ -225,8 +226,7 @@ async def test_every_client_error_has_a_translated_message(
     key: str,
 ) -> None:
     board = await add_web_board()
-    transport = WebTransport(hass, board.entry)
-    translated = transport._translate(error)
+    translated = translate_error(hass, board.entry, error, ERRORS)
     assert translated.translation_key == key
     assert translated.translation_placeholders["board"] == board.entry.title
     assert "{" not in str(translated)

@@ -13,7 +13,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .batch import async_track_batches
 from .board import EspOtaBoard, EspOtaConfigEntry
-from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
+from .const import DOMAIN, is_pull_entry, is_web_entry
 from .firmware import ImageKind
 from .history import (
     DATA_HISTORY,
@@ -26,7 +26,7 @@ from .identity import (
     async_migrate_entry as async_migrate_entry,  # HA calls it from here
 )
 from .inbox import FirmwareInbox
-from .install import confirmation_issue_id
+from .install_rules import confirmation_issue_id
 from .ledger import DATA_LEDGER, Ledger
 from .presence import async_get_presence, async_release_presence
 from .pull.discovery import async_register_pull_services
@@ -84,7 +84,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
     if is_pull_entry(entry):
         # No mDNS: presence comes from check-ins at the pull view.
         entry.async_on_unload(hass.data[DATA_PULL].async_register(entry))
-    elif entry.data.get(CONF_TRANSPORT) != TRANSPORT_WEB:
+    elif not is_web_entry(entry):
         # Web updater boards announce no _arduino._tcp service; an ArduinoOTA
         # announcement of the same host must not move them to the OTA port.
         presence = await async_get_presence(hass)

@@ -41,7 +41,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN
 from .events import EVENT_INSTALL_ARMED
 from .history import async_record_outcome, error_reason
-from .install import async_check_install
+from .install_rules import async_check_install
 from .settings import DATA_SETTINGS
 from .translate import NoticeText, async_translate
 

@@ -34,11 +34,10 @@ from .announcement import BoardAnnouncement, is_ipv6_address, parse_version
 from .const import (
     CONF_BOARD,
     CONF_HOSTNAME,
-    CONF_TRANSPORT,
     DOMAIN,
     LOGGER,
-    TRANSPORT_WEB,
     is_pull_entry,
+    is_web_entry,
 )
 
 type EspOtaConfigEntry = ConfigEntry[EspOtaBoard]
@@ -62,10 +61,7 @@ class EspOtaBoard:
         self.host: str = entry.data.get(CONF_HOST, "")
         self.port: int = entry.data.get(CONF_PORT, 0)
         self.board_id: str | None = entry.data.get(CONF_BOARD)
-        self.available: bool = (
-            entry.source != SOURCE_ZEROCONF
-            or entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB
-        )
+        self.available: bool = entry.source != SOURCE_ZEROCONF or is_web_entry(entry)
         self.txt: Mapping[str, str] = MappingProxyType({})
         self.last_seen: datetime | None = None
         self._listeners: list[Callable[[], None]] = []

@@ -20,11 +20,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.selector import (
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from .announcement import (
@@ -45,9 +40,10 @@ from .const import (
     HTTP_SERVICE_TYPE,
     LOGGER,
     TRANSPORT_ESPOTA,
-    TRANSPORT_WEB,
+    is_web_entry,
 )
-from .identity import ENTRY_MINOR_VERSION, ENTRY_VERSION, identity_of
+from .flow_common import PASSWORD_SELECTOR, address_fields
+from .identity import ENTRY_MINOR_VERSION, ENTRY_VERSION, new_identity
 from .options_flow import EspOtaOptionsFlow
 from .pull.config_flow import PullDiscoveryFlowMixin
 
@@ -55,8 +51,6 @@ RESOLVE_TIMEOUT: Final = 5.0
 """Seconds to wait for a host name to resolve; a local DNS answers in well under
 a second, a name that takes longer would also stall every upload."""
 
-_PORT = vol.All(vol.Coerce(int), vol.Range(min=1, max=65535))
-_PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _UNKNOWN: Final = "unknown"
 CONF_WEB_UPDATER: Final = "web_updater"
 
@@ -78,16 +72,11 @@ def _connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     """Host, port and optional password, pre-filled from defaults."""
     return vol.Schema(
         {
-            vol.Required(
-                CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)
-            ): str,
-            vol.Required(
-                CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT_ESP32)
-            ): _PORT,
+            **address_fields(defaults, DEFAULT_PORT_ESP32),
             vol.Optional(
                 CONF_PASSWORD,
                 description={"suggested_value": defaults.get(CONF_PASSWORD)},
-            ): _PASSWORD_SELECTOR,
+            ): PASSWORD_SELECTOR,
         }
     )
 
@@ -146,16 +135,13 @@ class EspOtaConfigFlow(
             return await self.async_step_web()
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
-            # The same identity discovery gives: the first label of a name.
-            hostname = identity_of(host) or normalize_hostname(host)
+            hostname = new_identity(host)
             if hostname is None:
                 errors[CONF_HOST] = "invalid_host"
             elif not await async_resolve_host(self.hass, host):
                 errors[CONF_HOST] = "cannot_resolve"
             else:
-                await self.async_set_unique_id(hostname)
-                self._abort_if_unique_id_configured()
-                self._abort_if_address_configured(host)
+                await self._async_claim_identity(hostname, host)
                 return self.async_create_entry(
                     title=hostname,
                     data=_entry_data(
@@ -183,7 +169,7 @@ class EspOtaConfigFlow(
         self._announcement = announcement
         await self.async_set_unique_id(announcement.hostname)
         if entry := self._async_current_board_entry(announcement):
-            if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+            if is_web_entry(entry):
                 # Managed through its web updater: the OTA port is not its port.
                 return self.async_abort(reason="already_configured")
             if entry.state is ConfigEntryState.LOADED:
@@ -252,7 +238,7 @@ class EspOtaConfigFlow(
         key = vol.Required(CONF_PASSWORD) if required else vol.Optional(CONF_PASSWORD)
         return self.async_show_form(
             step_id="zeroconf_password",
-            data_schema=vol.Schema({key: _PASSWORD_SELECTOR}),
+            data_schema=vol.Schema({key: PASSWORD_SELECTOR}),
             description_placeholders=self._placeholders(),
         )
 
@@ -286,7 +272,7 @@ class EspOtaConfigFlow(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """Start here when the board refused our password (entry.async_start_reauth)."""
-        if entry_data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+        if is_web_entry(self._get_reauth_entry()):
             return await self.async_step_reauth_web()
         return await self.async_step_reauth_confirm()
 
@@ -301,7 +287,7 @@ class EspOtaConfigFlow(
             )
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}),
+            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR}),
             description_placeholders={"hostname": entry.title},
         )
 
@@ -310,7 +296,7 @@ class EspOtaConfigFlow(
     ) -> ConfigFlowResult:
         """Change address, port or password; an empty password removes it."""
         entry = self._get_reconfigure_entry()
-        if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+        if is_web_entry(entry):
             return await self.async_step_reconfigure_web()
         errors: dict[str, str] = {}
         if user_input is not None:

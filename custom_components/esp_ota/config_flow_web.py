@@ -18,11 +18,6 @@ from typing import Any, Final
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from .announcement import is_ip_address, normalize_hostname
@@ -35,8 +30,10 @@ from .const import (
     DEFAULT_WEB_PORT,
     LOGGER,
     TRANSPORT_WEB,
+    is_web_entry,
 )
-from .identity import IdentityFlow, identity_of
+from .flow_common import PASSWORD_SELECTOR, address_fields
+from .identity import IdentityFlow, new_identity
 from .web_probes import async_get_probe_memory
 from .webupdate import (
     NotAnUpdaterError,
@@ -52,9 +49,6 @@ PROBE_TIMEOUTS: Final = WebTimeouts(request=10.0)
 # esp32-XXXXXXXXXXXX and the ESP32 family); the manifest matcher uses the same.
 ESP_NAME_RE: Final = re.compile(r"^esp(8266|32)", re.IGNORECASE)
 
-_PORT = vol.All(vol.Coerce(int), vol.Range(min=1, max=65535))
-_PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-
 _OK: Final = "ok"
 _INVALID_AUTH: Final = "invalid_auth"
 _NOT_UPDATER: Final = "not_an_updater"
@@ -64,12 +58,7 @@ _CANNOT_CONNECT: Final = "cannot_connect"
 def _web_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(
-                CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)
-            ): str,
-            vol.Required(
-                CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_WEB_PORT)
-            ): _PORT,
+            **address_fields(defaults, DEFAULT_WEB_PORT),
             vol.Required(
                 CONF_PATH, default=defaults.get(CONF_PATH, DEFAULT_WEB_PATH)
             ): str,
@@ -77,7 +66,7 @@ def _web_schema(defaults: Mapping[str, Any]) -> vol.Schema:
                 CONF_USERNAME,
                 description={"suggested_value": defaults.get(CONF_USERNAME)},
             ): str,
-            vol.Optional(CONF_PASSWORD): _PASSWORD_SELECTOR,
+            vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR,
         }
     )
 
@@ -86,7 +75,7 @@ def _credentials_schema(username: str | None) -> vol.Schema:
     return vol.Schema(
         {
             vol.Required(CONF_USERNAME, description={"suggested_value": username}): str,
-            vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
+            vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
         }
     )
 
@@ -142,14 +131,11 @@ class WebUpdaterFlow(IdentityFlow):
         if user_input is not None and CONF_PATH in user_input:
             host = user_input[CONF_HOST].strip()
             path = "/" + user_input[CONF_PATH].strip().lstrip("/")
-            # The identity discovery gives too (identity.py), not host:port.
-            hostname = identity_of(host) or normalize_hostname(host)
+            hostname = new_identity(host)
             if hostname is None:
                 errors[CONF_HOST] = "invalid_host"
             else:
-                await self.async_set_unique_id(hostname)
-                self._abort_if_unique_id_configured()
-                self._abort_if_address_configured(host)
+                await self._async_claim_identity(hostname, host)
                 if self._web_hostname_taken(hostname):
                     return self.async_abort(reason="already_configured")
                 self._web = {
@@ -203,7 +189,7 @@ class WebUpdaterFlow(IdentityFlow):
         self._async_adopt_web_entry_by_address(host, hostname)
         for entry in self._async_current_entries(include_ignore=True):
             if entry.unique_id == hostname or entry.data.get(CONF_HOSTNAME) == hostname:
-                if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB:
+                if is_web_entry(entry):
                     self._abort_if_unique_id_configured(
                         updates={CONF_HOST: host, CONF_PORT: discovery_info.port}
                     )
@@ -230,11 +216,7 @@ class WebUpdaterFlow(IdentityFlow):
     def _async_adopt_web_entry_by_address(self, host: str, hostname: str) -> None:
         """Give a web entry added by IP address the host name it announces."""
         for entry in self._async_current_entries(include_ignore=False):
-            if (
-                entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB
-                and entry.unique_id == host
-                and is_ip_address(host)
-            ):
+            if is_web_entry(entry) and entry.unique_id == host and is_ip_address(host):
                 self.hass.config_entries.async_update_entry(
                     entry,
                     unique_id=hostname,

@@ -45,3 +45,8 @@ HTTP_SERVICE_TYPE: Final = "_http._tcp.local."
 def is_pull_entry(entry: ConfigEntry) -> bool:
     """Tell whether an entry is a pull board (it fetches its updates)."""
     return bool(entry.data.get(CONF_TRANSPORT) == TRANSPORT_PULL)
+
+
+def is_web_entry(entry: ConfigEntry) -> bool:
+    """Tell whether an entry is a web updater board (images go to its update page)."""
+    return bool(entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB)

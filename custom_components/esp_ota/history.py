@@ -41,7 +41,8 @@ from homeassistant.util.hass_dict import HassKey
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_ESPOTA
 from .events import async_fire_install_finished, async_fire_install_started
 from .firmware import ImageKind
-from .install import comeback_issue_id, confirmation_issue_id
+from .install import comeback_issue_id
+from .install_rules import confirmation_issue_id
 from .rollback import rollback_issue_id
 from .staging import board_key, ledger_key
 from .translate import async_translate

@@ -92,8 +92,27 @@ def identity_of(host: str) -> str | None:
     return name.split(".", 1)[0]
 
 
+def new_identity(host: str) -> str | None:
+    """Return the identity of a board added by hand, None for an unusable host.
+
+    The same identity discovery gives: the first label of a name (not
+    host:port); an IP address is the identity until the board announces itself.
+    """
+    return identity_of(host) or normalize_hostname(host)
+
+
 class IdentityFlow(ConfigFlow):
     """Identity checks shared by the ArduinoOTA and web updater steps."""
+
+    async def _async_claim_identity(self, identity: str, host: str) -> None:
+        """Take the identity of a board added by hand; abort if it is configured.
+
+        Configured means: an entry has this identity, or has this address (a
+        board added by name or discovered is not added by address again).
+        """
+        await self.async_set_unique_id(identity)
+        self._abort_if_unique_id_configured()
+        self._abort_if_address_configured(host)
 
     def _abort_if_address_configured(self, host: str) -> None:
         """Abort: a board added by name or discovered is not added by address again."""

@@ -29,22 +29,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-import hashlib
 import logging
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, CoreState, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
-from .firmware import (
-    ChipFamily,
-    FirmwareError,
-    ImageKind,
-    check_fit,
-    check_image,
-    family_for_board,
+from .firmware import family_for_board
+from .install_rules import (
+    InstallError,
+    async_check_install,
+    confirmation_issue_id,
+    read_checked,
 )
 from .ledger import DATA_LEDGER
 from .rollback import (
@@ -56,11 +55,12 @@ from .rollback import (
     rolled_back,
 )
 from .settings import DATA_SETTINGS
-from .staging import get_store, ledger_key, staging_error
+from .staging import get_store, ledger_key
+from .transport import ProgressCallback, Transport, translated_error
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
-    from .store import FirmwareStore, StagedFirmware
+    from .store import StagedFirmware
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,42 +68,10 @@ _LOGGER = logging.getLogger(__name__)
 # a slow DHCP server that takes well over a minute.
 COMEBACK_TIMEOUT: Final = 180.0
 
-type ProgressCallback = Callable[[int, int], None]
-
 # Stopping cancels the entry's tasks in one stage; the install's caller may only
 # see it in a later one (final write, then "not running"), so anything but
 # these states counts as stopping.
 _RUNNING: Final = (CoreState.starting, CoreState.running)
-
-
-class Transport(Protocol):
-    """Carries an image to a board (ArduinoOTA, web updater, ...)."""
-
-    async def async_upload(
-        self, data: bytes, kind: ImageKind, progress: ProgressCallback
-    ) -> None:
-        """Send the image; raise a translated HomeAssistantError on failure."""
-
-
-class InstallError(HomeAssistantError):
-    """An install was refused or failed; the message is translated."""
-
-
-class NotConfirmedError(InstallError):
-    """No person confirmed the image for this board."""
-
-
-def _error(key: str, **placeholders: object) -> InstallError:
-    return InstallError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={k: str(v) for k, v in placeholders.items()},
-    )
-
-
-def confirmation_issue_id(board: str) -> str:
-    """Return the repair issue id that asks for a confirmation."""
-    return f"confirm_{board}"
 
 
 def comeback_issue_id(board: str) -> str:
@@ -130,8 +98,11 @@ async def async_install(
     board = entry.runtime_data
     key = ledger_key(entry, staged.kind)
     await async_check_install(hass, entry, staged, context=context)
+    if entry.state is not ConfigEntryState.LOADED:
+        # Unloaded while the rules were checked.
+        raise translated_error(InstallError, "install_cancelled", board=entry.title)
     if board.install_lock.locked():
-        raise _error("install_in_progress", board=entry.title)
+        raise translated_error(InstallError, "install_in_progress", board=entry.title)
     delivery = _Delivery(before=before_install(hass, entry, staged))
     async with board.install_lock:
         await _async_run_in_entry_task(
@@ -154,104 +125,6 @@ async def async_install(
         entry.async_on_unload(
             async_watch_for_rollback(hass, entry, staged, delivery.before, on_rollback)
         )
-
-
-def check_rules(
-    hass: HomeAssistant,
-    entry: EspOtaConfigEntry,
-    staged: StagedFirmware,
-    *,
-    free_space: int | None = None,
-    board_family: ChipFamily | None = None,
-) -> None:
-    """Rules 1 to 3 on what is known without a person or the bytes at hand.
-
-    The switch is on, a person confirmed this exact image (ledger), and the
-    staged image fits the board (chip family from the board id unless given,
-    free space when known). Push installs and the pull server both ask this.
-    """
-    board = entry.runtime_data
-    if not board.updates_allowed:
-        raise _error("updates_not_allowed", board=entry.title)
-    if not hass.data[DATA_LEDGER].is_confirmed(
-        ledger_key(entry, staged.kind), staged.sha256
-    ):
-        raise NotConfirmedError(
-            translation_domain=DOMAIN,
-            translation_key="not_confirmed",
-            translation_placeholders={"board": entry.title, "version": staged.version},
-        )
-    try:
-        check_fit(
-            staged,
-            board_family=board_family or family_for_board(board.board_id),
-            free_space=free_space,
-            target=staged.kind,
-        )
-    except FirmwareError as err:
-        raise staging_error(err) from err
-
-
-async def async_check_install(
-    hass: HomeAssistant,
-    entry: EspOtaConfigEntry,
-    staged: StagedFirmware,
-    *,
-    context: Context | None,
-    free_space: int | None = None,
-) -> None:
-    """Take a person's Install as the confirmation, then check the rules.
-
-    A person pressing Install on this exact image confirms it (only while the
-    switch allows installs); an automation's install without an earlier
-    confirmation raises a repair issue that says what to confirm.
-    """
-    ledger = hass.data[DATA_LEDGER]
-    key = ledger_key(entry, staged.kind)
-    if (
-        context is not None
-        and context.user_id is not None
-        and entry.runtime_data.updates_allowed
-        and not ledger.is_confirmed(key, staged.sha256)
-    ):
-        await ledger.async_confirm(
-            key, sha256=staged.sha256, version=staged.version, user_id=context.user_id
-        )
-    try:
-        check_rules(hass, entry, staged, free_space=free_space)
-    except NotConfirmedError:
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            confirmation_issue_id(key),
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="install_needs_confirmation",
-            translation_placeholders={
-                "board": entry.title,
-                "version": staged.version,
-                "sha256": staged.short_hash,
-            },
-        )
-        raise
-
-
-def _read_checked(
-    store: FirmwareStore,
-    staged: StagedFirmware,
-    board: str,
-    family: ChipFamily | None,
-) -> bytes:
-    """Read the staged bytes; refuse them if changed or unfit (executor only)."""
-    data = store.read(staged)
-    if hashlib.sha256(data).hexdigest() != staged.sha256:
-        raise _error("image_changed_on_disk", board=board)
-    try:
-        check_image(data, target=staged.kind, board_family=family)
-    except FirmwareError as err:
-        raise staging_error(err) from err
-    return data
 
 
 @dataclass
@@ -293,7 +166,9 @@ async def _async_run_in_entry_task(
             # Home Assistant is stopping: a cancellation, not an error to log.
             raise
         # The entry was unloaded or reloaded while queued or flashing.
-        raise _error("install_cancelled", board=entry.title) from None
+        raise translated_error(
+            InstallError, "install_cancelled", board=entry.title
+        ) from None
 
 
 async def _async_queue_and_flash(
@@ -334,7 +209,7 @@ async def _async_read(
     """Read, hash and inspect the image in the executor (tens of ms for 16 MiB)."""
     try:
         return await hass.async_add_executor_job(
-            _read_checked,
+            read_checked,
             get_store(hass),
             staged,
             entry.title,
@@ -342,8 +217,8 @@ async def _async_read(
         )
     except OSError as err:
         # Deleted (or made unreadable) behind our back: say so without a path.
-        raise _error(
-            "image_missing", board=entry.title, version=staged.version
+        raise translated_error(
+            InstallError, "image_missing", board=entry.title, version=staged.version
         ) from err
 
 
@@ -404,8 +279,11 @@ async def _async_wait_for_return(
                 "minutes": str(max(1, round(COMEBACK_TIMEOUT / 60))),
             },
         )
-        raise _error(
-            "board_did_not_return", board=entry.title, version=staged.version
+        raise translated_error(
+            InstallError,
+            "board_did_not_return",
+            board=entry.title,
+            version=staged.version,
         ) from err
 
 

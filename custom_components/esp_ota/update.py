@@ -17,18 +17,18 @@ from homeassistant.util import dt as dt_util
 
 from .arming import ArmingMixin
 from .board import EspOtaConfigEntry
-from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
+from .const import DOMAIN, is_pull_entry
 from .entity import EspOtaEntity
 from .firmware import ImageKind
 from .history import async_record_install
-from .install import Transport, async_install
+from .install import async_install
 from .ledger import DATA_LEDGER, Installed
 from .pull.update_entity import PullUpdateMixin
 from .redact import shown_source
 from .staging import board_key, get_store, ledger_key
 from .store import StagedFirmware
-from .transport_espota import EspotaTransport
-from .transport_web import WebTransport
+from .transport import Transport, percent
+from .transport.factory import transport_for
 
 # Installs are serialised per board by a lock and across boards by the fleet
 # limit, not by the entity platform.
@@ -47,11 +47,7 @@ async def async_setup_entry(
     if is_pull_entry(entry):
         async_add_entities([EspOtaPullUpdateEntity(hass, entry)])
         return
-    transport: Transport = (
-        WebTransport(hass, entry)
-        if entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB
-        else EspotaTransport(hass, entry)
-    )
+    transport = transport_for(hass, entry)
     async_add_entities([EspOtaUpdateEntity(hass, entry, transport)])
     entity_platform.async_get_current_platform().async_register_entity_service(
         SERVICE_CANCEL_WAITING_INSTALL, None, "async_cancel_waiting_install"
@@ -319,10 +315,10 @@ class EspOtaUpdateEntity(ArmingMixin, EspOtaEntity, UpdateEntity):
     @callback
     def _async_progress(self, sent: int, total: int) -> None:
         """Show progress in whole-percent steps (no state write per packet)."""
-        percent = sent * 100 // total if total else 0
-        if percent != self._last_percent:
-            self._last_percent = percent
-            self._attr_update_percentage = percent
+        now = percent(sent, total)
+        if now != self._last_percent:
+            self._last_percent = now
+            self._attr_update_percentage = now
             self.async_write_ha_state()
 
 

@@ -27,10 +27,11 @@ from homeassistant.components.update.const import (
 from homeassistant.core import callback
 
 from custom_components.esp_ota.board import EspOtaConfigEntry
-from custom_components.esp_ota.install import async_check_install
+from custom_components.esp_ota.install_rules import async_check_install
 from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.staging import board_key
 from custom_components.esp_ota.store import StagedFirmware
+from custom_components.esp_ota.transport import percent
 
 from .hub import DATA_PULL
 
@@ -125,8 +126,7 @@ class PullUpdateMixin(UpdateEntity):
         progress = self.hass.data[DATA_PULL].progress(self._entry)
         if progress is None or not self.in_progress:
             return None
-        sent, total = progress
-        return sent * 100 // total if total else 0
+        return percent(*progress)
 
     async def async_install(
         self, version: str | None, backup: bool, **kwargs: Any

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Final
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from . import install
-from .const import CONF_PATH, DEFAULT_WEB_PATH, DOMAIN
-from .firmware import ImageKind
-from .webupdate import (
+from custom_components.esp_ota import install
+from custom_components.esp_ota.const import CONF_PATH, DEFAULT_WEB_PATH
+from custom_components.esp_ota.firmware import ImageKind
+from custom_components.esp_ota.webupdate import (
     BoardErrorReason,
     BoardUpdateError,
     FilesystemNotSupportedError,
@@ -37,9 +36,18 @@ from .webupdate import (
     WebUpdater,
 )
 
+from . import (
+    UPLOAD_FAILED,
+    BoardTransport,
+    ErrorTable,
+    ProgressCallback,
+    Translation,
+    board_address,
+    how_far,
+)
+
 if TYPE_CHECKING:
-    from .board import EspOtaConfigEntry
-    from .install import ProgressCallback
+    from custom_components.esp_ota.board import EspOtaConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,6 +68,29 @@ _BOARD_ERRORS: Final = {
     BoardErrorReason.WRONG_ORIGIN: "web_wrong_origin",
 }
 
+# In the order of an except chain: the first type the error is wins.
+ERRORS: Final[ErrorTable] = {
+    WebAuthenticationError: Translation(key="web_authentication_failed", reauth=True),
+    BoardUpdateError: lambda err: Translation(
+        key=_BOARD_ERRORS.get(err.reason, "web_board_error"),
+        placeholders=lambda err, _: {"message": err.board_message},
+    ),
+    UploadInterruptedError: Translation(key="transfer_failed", placeholders=how_far),
+    WebTimeoutError: Translation(key="web_timeout", placeholders=board_address),
+    WebConnectionError: Translation(
+        key="web_not_responding", placeholders=board_address
+    ),
+    NotAnUpdaterError: Translation(
+        key="web_not_an_updater",
+        placeholders=lambda _, entry: {"url": web_updater_url(entry)},
+    ),
+    FilesystemNotSupportedError: Translation(key="web_no_filesystem"),
+    UnexpectedAnswerError: Translation(
+        key="web_unexpected_answer", placeholders=lambda err, _: {"status": err.status}
+    ),
+    WebUpdateError: UPLOAD_FAILED,
+}
+
 
 def web_updater(hass: HomeAssistant, entry: EspOtaConfigEntry) -> WebUpdater:
     """Return the client for a web board, on Home Assistant's shared session."""
@@ -75,13 +106,8 @@ def web_updater(hass: HomeAssistant, entry: EspOtaConfigEntry) -> WebUpdater:
     )
 
 
-class WebTransport:
+class WebUpdaterTransport(BoardTransport):
     """Send images to one board through its web updater."""
-
-    def __init__(self, hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
-        """Bind to a board's config entry."""
-        self._hass = hass
-        self._entry = entry
 
     async def async_upload(
         self, data: bytes, kind: ImageKind, progress: ProgressCallback
@@ -99,37 +125,12 @@ class WebTransport:
                 progress=progress,
             )
         except WebUpdateError as err:
-            raise self._translate(err) from err
+            raise self._translate(err, ERRORS) from err
         self._entry.async_create_background_task(
             self._hass,
             self._async_watch_for_return(client),
             f"esp_ota web come-back {self._entry.title}",
         )
-
-    def _translate(self, err: WebUpdateError) -> HomeAssistantError:
-        board = self._entry.runtime_data
-        if isinstance(err, WebAuthenticationError):
-            self._entry.async_start_reauth(self._hass)
-            return self._error("web_authentication_failed")
-        if isinstance(err, BoardUpdateError):
-            key = _BOARD_ERRORS.get(err.reason, "web_board_error")
-            return self._error(key, message=err.board_message)
-        if isinstance(err, UploadInterruptedError):
-            percent = err.sent * 100 // err.total if err.total else 0
-            return self._error(
-                "transfer_failed", sent=err.sent, total=err.total, percent=percent
-            )
-        if isinstance(err, WebTimeoutError):
-            return self._error("web_timeout", host=board.host, port=board.port)
-        if isinstance(err, WebConnectionError):
-            return self._error("web_not_responding", host=board.host, port=board.port)
-        if isinstance(err, NotAnUpdaterError):
-            return self._error("web_not_an_updater", url=web_updater_url(self._entry))
-        if isinstance(err, FilesystemNotSupportedError):
-            return self._error("web_no_filesystem")
-        if isinstance(err, UnexpectedAnswerError):
-            return self._error("web_unexpected_answer", status=err.status)
-        return self._error("upload_failed", error=str(err))
 
     async def _async_watch_for_return(self, client: WebUpdater) -> None:
         """Poll the form page until the rebooted board answers (bounded)."""
@@ -145,16 +146,6 @@ class WebTransport:
             return
         _LOGGER.debug("%s answers its update page again", self._entry.title)
         self._entry.runtime_data.async_handle_heard()
-
-    def _error(self, key: str, **placeholders: object) -> HomeAssistantError:
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={
-                "board": self._entry.title,
-                **{k: str(v) for k, v in placeholders.items()},
-            },
-        )
 
 
 def web_updater_url(entry: EspOtaConfigEntry) -> str:
