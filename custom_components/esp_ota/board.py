@@ -40,6 +40,7 @@ from .const import (
     TRANSPORT_WEB,
     is_pull_entry,
 )
+from .listeners import Listeners
 
 type EspOtaConfigEntry = ConfigEntry[EspOtaBoard]
 
@@ -68,7 +69,7 @@ class EspOtaBoard:
         )
         self.txt: Mapping[str, str] = MappingProxyType({})
         self.last_seen: datetime | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
         self._waiters: set[asyncio.Future[None]] = set()
         # Set by the "OTA updates allowed" switch, restored after a restart.
         self.updates_allowed: bool = True
@@ -96,14 +97,7 @@ class EspOtaBoard:
     @callback
     def async_add_listener(self, update_callback: Callable[[], None]) -> CALLBACK_TYPE:
         """Call update_callback on any change (presence, address, TXT); return remover."""
-        self._listeners.append(update_callback)
-
-        @callback
-        def remove_listener() -> None:
-            if update_callback in self._listeners:
-                self._listeners.remove(update_callback)
-
-        return remove_listener
+        return self._listeners.async_add(update_callback)
 
     @callback
     def async_expect_announcement(self) -> asyncio.Future[None]:
@@ -200,7 +194,7 @@ class EspOtaBoard:
     @callback
     def async_shutdown(self) -> None:
         """Drop listeners and fail pending waits; the entry is unloading."""
-        self._listeners.clear()
+        self._listeners.async_clear()
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.cancel()
@@ -222,8 +216,7 @@ class EspOtaBoard:
 
     @callback
     def _async_notify(self) -> None:
-        for update_callback in list(self._listeners):
-            update_callback()
+        self._listeners.async_notify()
 
 
 def _usable_for_espota(host: str | None) -> bool:

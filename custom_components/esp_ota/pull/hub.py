@@ -31,6 +31,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 import logging
@@ -50,6 +51,7 @@ from custom_components.esp_ota.const import CONF_MAC, DOMAIN
 from custom_components.esp_ota.firmware import ChipFamily, ImageKind, TooLargeError
 from custom_components.esp_ota.install import check_rules
 from custom_components.esp_ota.ledger import DATA_LEDGER
+from custom_components.esp_ota.listeners import Listeners
 from custom_components.esp_ota.staging import board_key, get_store, ledger_key
 from custom_components.esp_ota.storage_checks import (
     CheckedStore,
@@ -98,7 +100,7 @@ class PullHub:
         # Monotonic time of the last notification per board (progress throttle).
         self._notified: dict[str, float] = {}
         self._save_pending = False
-        self._listeners: dict[str, list[Callable[[], None]]] = {}
+        self._listeners: defaultdict[str, Listeners] = defaultdict(Listeners)
         self._overdue_timers: dict[str, CALLBACK_TYPE] = {}
         # Board key -> (image SHA-256, free space) of an image that did not fit.
         self._no_room: dict[str, tuple[str, int]] = {}
@@ -170,14 +172,7 @@ class PullHub:
         self, entry: EspOtaConfigEntry, update: Callable[[], None]
     ) -> CALLBACK_TYPE:
         """Call update on every check-in and progress step of the board."""
-        listeners = self._listeners.setdefault(board_key(entry), [])
-        listeners.append(update)
-
-        @callback
-        def remove() -> None:
-            listeners.remove(update)
-
-        return remove
+        return self._listeners[board_key(entry)].async_add(update)
 
     def pending(
         self, entry: EspOtaConfigEntry, kind: ImageKind = ImageKind.APP
@@ -390,8 +385,7 @@ class PullHub:
 
     def _notify(self, key: str) -> None:
         self._notified[key] = time.monotonic()
-        for update in list(self._listeners.get(key, [])):
-            update()
+        self._listeners[key].async_notify()
 
     @callback
     def _async_schedule_save(self) -> None:
