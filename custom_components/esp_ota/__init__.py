@@ -11,7 +11,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
-from .board import EspOtaBoard, EspOtaConfigEntry
+from .board import EspOtaBoard, EspOtaConfigEntry, board_key, ledger_key
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
 from .firmware import ImageKind
 from .history import (
@@ -34,8 +34,7 @@ from .pull.server import EspOtaPullView
 from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
 from .source_manager import DATA_SOURCES, SourceManager
-from .staging import DATA_STORE, board_key, get_store, ledger_key
-from .store import FirmwareStore
+from .store import DATA_STORE, FirmwareStore, get_store
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,

@@ -40,6 +40,7 @@ from .const import (
     TRANSPORT_WEB,
     is_pull_entry,
 )
+from .firmware import ImageKind
 from .listeners import Listeners
 
 type EspOtaConfigEntry = ConfigEntry[EspOtaBoard]
@@ -222,6 +223,26 @@ class EspOtaBoard:
 def _usable_for_espota(host: str | None) -> bool:
     """Tell whether a known host is one the IPv4-only uploader can reach."""
     return bool(host) and not is_ipv6_address(host or "")
+
+
+def board_key(entry: ConfigEntry) -> str:
+    """Return the key a board's firmware and records are kept under.
+
+    The entry id: unlike the host name it survives a board added by address
+    being adopted under its mDNS name, and everything kept under it is
+    removed with the entry.
+    """
+    return entry.entry_id
+
+
+def ledger_key(entry: ConfigEntry, kind: ImageKind) -> str:
+    """Return the key of a board's confirmation and install record for a target.
+
+    Flash and filesystem are confirmed and installed independently: a person
+    who confirmed a sketch has not confirmed a filesystem image.
+    """
+    key = board_key(entry)
+    return key if kind is ImageKind.APP else f"{key}:{kind.value}"
 
 
 def loaded_entry(hass: HomeAssistant, entry_id: str) -> ConfigEntry:

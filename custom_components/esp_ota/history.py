@@ -38,10 +38,10 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
+from .board import board_key, ledger_key
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_ESPOTA
 from .firmware import ImageKind
 from .install import comeback_issue_id, confirmation_issue_id
-from .staging import board_key, ledger_key
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry

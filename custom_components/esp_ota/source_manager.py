@@ -36,6 +36,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
+from .board import ledger_key
 from .const import CONF_BOARD, DOMAIN
 from .firmware import ChipFamily, ImageKind, family_for_board
 from .ledger import DATA_LEDGER
@@ -44,7 +45,7 @@ from .source_fetch import async_fetch_manifest, auth_headers
 from .sources.config import OPTION_KEY, SourceConfig
 from .sources.manifest import Release, SourceError, parse_manifest, verify_digest
 from .sources.versions import is_newer
-from .staging import StagingError, async_download, async_stage_for_entry, ledger_key
+from .staging import StagingError, async_download, async_stage_for_entry
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from typing import Any, Final
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
 from .firmware import ChipFamily, FirmwareImage, ImageKind, check_file
@@ -34,6 +35,7 @@ from .storage_checks import RECORD_ERRORS, CheckedStore, async_load_store, requi
 
 _LOGGER = logging.getLogger(__name__)
 
+DATA_STORE: HassKey[FirmwareStore] = HassKey(f"{DOMAIN}_firmware_store")
 STORAGE_KEY: Final = "esp_ota.firmware"
 STORAGE_VERSION: Final = 1
 # Enough to go back a release or two without filling a small SD card.
@@ -299,6 +301,11 @@ class FirmwareStore:
 
     def _notify(self, board: str) -> None:
         self._listeners[board].async_notify()
+
+
+def get_store(hass: HomeAssistant) -> FirmwareStore:
+    """Return the integration's firmware store."""
+    return hass.data[DATA_STORE]
 
 
 def _clean(data: Any) -> tuple[dict[str, Any], int]:

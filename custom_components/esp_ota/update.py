@@ -14,7 +14,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .board import EspOtaConfigEntry
+from .board import EspOtaConfigEntry, board_key, ledger_key
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_WEB, is_pull_entry
 from .entity import EspOtaEntity
 from .firmware import ImageKind
@@ -23,8 +23,7 @@ from .install import Transport, async_install
 from .ledger import DATA_LEDGER, Installed
 from .pull.update_entity import PullUpdateMixin
 from .redact import shown_source
-from .staging import board_key, get_store, ledger_key
-from .store import StagedFirmware
+from .store import StagedFirmware, get_store
 from .transport_espota import EspotaTransport
 from .transport_web import WebTransport
 

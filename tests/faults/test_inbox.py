@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.esp_ota.inbox import SCAN_INTERVAL
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tests.conftest import HOSTNAME
 from tools.esp_images import build_esp32_app
 

@@ -32,7 +32,7 @@ import pytest
 
 from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.settings import DATA_SETTINGS
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tests.conftest import BoardFactory
 from tests.test_update import install, stage
 from tests.web_board import WebBoardFactory

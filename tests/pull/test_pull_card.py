@@ -13,6 +13,7 @@ from homeassistant.helpers import (
 )
 import pytest
 
+from custom_components.esp_ota.board import ledger_key
 from custom_components.esp_ota.compat import find_device
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.firmware import ImageKind
@@ -20,7 +21,6 @@ from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.pull.config_flow import pull_hostname
 from custom_components.esp_ota.pull.hub import DATA_PULL
 from custom_components.esp_ota.pull.repairs import no_room_issue_id
-from custom_components.esp_ota.staging import ledger_key
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.pull.hub import DATA_PULL, SAVE_DELAY
 from custom_components.esp_ota.pull.record import AVAILABILITY_FACTOR, FIRST_INTERVAL
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tools.esp_images import build_esp32_app
 
 from .conftest import MAC, PullServer, board, slug

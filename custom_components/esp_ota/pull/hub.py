@@ -45,20 +45,19 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.board import EspOtaConfigEntry, board_key, ledger_key
 from custom_components.esp_ota.compat import find_device
 from custom_components.esp_ota.const import CONF_MAC, DOMAIN
 from custom_components.esp_ota.firmware import ChipFamily, ImageKind, TooLargeError
 from custom_components.esp_ota.install import check_rules
 from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.listeners import Listeners
-from custom_components.esp_ota.staging import board_key, get_store, ledger_key
 from custom_components.esp_ota.storage_checks import (
     CheckedStore,
     async_load_store,
     clean_records,
 )
-from custom_components.esp_ota.store import StagedFirmware
+from custom_components.esp_ota.store import StagedFirmware, get_store
 
 from .deliveries import Deliveries
 from .digests import DigestCache

@@ -55,8 +55,7 @@ from homeassistant.helpers.http import HomeAssistantView
 
 from custom_components.esp_ota.board import EspOtaConfigEntry
 from custom_components.esp_ota.settings import DATA_SETTINGS
-from custom_components.esp_ota.staging import get_store
-from custom_components.esp_ota.store import StagedFirmware
+from custom_components.esp_ota.store import StagedFirmware, get_store
 
 from .hub import DATA_PULL
 from .protocol import (

@@ -26,10 +26,9 @@ from homeassistant.components.update.const import (
 )
 from homeassistant.core import callback
 
-from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.board import EspOtaConfigEntry, board_key
 from custom_components.esp_ota.install import async_check_install
 from custom_components.esp_ota.ledger import DATA_LEDGER
-from custom_components.esp_ota.staging import board_key
 from custom_components.esp_ota.store import StagedFirmware
 
 from .hub import DATA_PULL
