@@ -73,7 +73,7 @@ class EspOtaBoard:
         self._listeners = Listeners()
         self._waiters: set[asyncio.Future[None]] = set()
         # Set by the "OTA updates allowed" switch, restored after a restart.
-        self.updates_allowed: bool = True
+        self._updates_allowed = True
         # Held while anything flashes this board.
         self.install_lock = asyncio.Lock()
 
@@ -89,6 +89,16 @@ class EspOtaBoard:
         """OTA password from the config entry; None when the board has none."""
         password: str | None = self._entry.data.get(CONF_PASSWORD) or None
         return password
+
+    @property
+    def updates_allowed(self) -> bool:
+        """Whether installs may run now (the "OTA updates allowed" switch)."""
+        return self._updates_allowed
+
+    @callback
+    def async_set_updates_allowed(self, allowed: bool) -> None:
+        """Open or close the board's update window (the switch's state)."""
+        self._updates_allowed = allowed
 
     @property
     def version(self) -> str | None:
@@ -164,16 +174,30 @@ class EspOtaBoard:
             self._async_notify()
 
     @callback
-    def async_set_available(self, available: bool) -> None:
-        """Set presence from check-ins instead of mDNS (pull boards, pull/hub.py)."""
-        if available == self.available:
-            return
-        if available:
-            self.last_seen = dt_util.utcnow()
-        LOGGER.info(
-            "Board %s is %s", self.hostname, "back online" if available else "overdue"
-        )
+    def async_restore_check_in(
+        self, *, available: bool, last_seen: datetime | None
+    ) -> None:
+        """Start a pull board from its last check-in kept across a restart."""
         self.available = available
+        if last_seen is not None:
+            self.last_seen = last_seen
+
+    @callback
+    def async_handle_check_in(self, at: datetime) -> None:
+        """Take in a pull board's check-in (instead of mDNS): up, last seen ``at``."""
+        self.last_seen = at
+        if not self.available:
+            LOGGER.info("Board %s is back online", self.hostname)
+            self.available = True
+            self._async_notify()
+
+    @callback
+    def async_handle_overdue(self) -> None:
+        """Take in that a pull board missed its check-ins: unavailable."""
+        if not self.available:
+            return
+        LOGGER.info("Board %s is overdue", self.hostname)
+        self.available = False
         self._async_notify()
 
     @callback

@@ -128,11 +128,11 @@ class PullHub:
         self._entries[mac] = entry
         key = board_key(entry)
         record = self._records.get(key)
-        entry.runtime_data.available = (
-            record is not None and record.deadline > dt_util.utcnow()
+        entry.runtime_data.async_restore_check_in(
+            available=record is not None and record.deadline > dt_util.utcnow(),
+            last_seen=record.at if record else None,
         )
         if record is not None:
-            entry.runtime_data.last_seen = record.at
             self._schedule_overdue(entry, record)
 
         @callback
@@ -283,8 +283,7 @@ class PullHub:
                 key, sha256=staged.sha256, md5=staged.md5, version=staged.version
             )
             await self._deliveries.async_delivered(entry, staged)
-        entry.runtime_data.async_set_available(True)
-        entry.runtime_data.last_seen = now
+        entry.runtime_data.async_handle_check_in(now)
         self._async_update_device(entry, check_in)
         self._schedule_overdue(entry, record)
         self._notify(key)
@@ -375,7 +374,7 @@ class PullHub:
         @callback
         def overdue(_now: datetime) -> None:
             self._overdue_timers.pop(key, None)
-            entry.runtime_data.async_set_available(False)
+            entry.runtime_data.async_handle_overdue()
             self._notify(key)
 
         self._overdue_timers[key] = async_track_point_in_utc_time(

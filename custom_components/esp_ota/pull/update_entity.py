@@ -18,12 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.update import UpdateEntity
-from homeassistant.components.update.const import (
-    ATTR_IN_PROGRESS,
-    ATTR_INSTALLED_VERSION,
-    ATTR_RELEASE_SUMMARY,
-    ATTR_UPDATE_PERCENTAGE,
-)
 from homeassistant.core import callback
 
 from custom_components.esp_ota.board import EspOtaConfigEntry, board_key
@@ -43,6 +37,9 @@ class PullUpdateMixin(UpdateEntity):
     _entry: EspOtaConfigEntry
     _pick: Callable[[str | None], StagedFirmware]
     _or_unknown: Callable[[str | None], str | None]
+    # The pull values at the last state write (None before the first): a
+    # check-in that changes none of them writes nothing.
+    _pull_written: tuple[object, ...] | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow check-ins and downloads too."""
@@ -63,20 +60,15 @@ class PullUpdateMixin(UpdateEntity):
         )
 
     @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state; remember what the card now shows of the pull values."""
+        super().async_write_ha_state()
+        self._pull_written = self._pull_values()
+
+    @callback
     def _handle_check_in_or_progress(self) -> None:
         """Write only a change: a fleet checking in writes little."""
-        state = self.hass.states.get(self.entity_id)
-        shown = (
-            None
-            if state is None
-            else (
-                state.attributes.get(ATTR_INSTALLED_VERSION),
-                state.attributes.get(ATTR_IN_PROGRESS),
-                state.attributes.get(ATTR_UPDATE_PERCENTAGE),
-                state.attributes.get(ATTR_RELEASE_SUMMARY),
-            )
-        )
-        if self._pull_values() != shown:
+        if self._pull_values() != self._pull_written:
             self.async_write_ha_state()
 
     @property
