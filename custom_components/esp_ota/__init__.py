@@ -28,8 +28,8 @@ from .inbox import FirmwareInbox
 from .install import confirmation_issue_id
 from .ledger import DATA_LEDGER, Ledger
 from .presence import async_get_presence, async_release_presence
+from .pull.checkins import DATA_CHECK_INS, CheckInRegistry
 from .pull.discovery import async_register_pull_services
-from .pull.hub import DATA_PULL, PullHub
 from .pull.server import EspOtaPullView
 from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
@@ -60,9 +60,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     settings = Settings(hass)
     await settings.async_load()
     hass.data[DATA_SETTINGS] = settings
-    pull = PullHub(hass)
-    await pull.async_load()
-    hass.data[DATA_PULL] = pull
+    checkins = CheckInRegistry(hass)
+    await checkins.async_load()
+    hass.data[DATA_CHECK_INS] = checkins
     sources = SourceManager(hass)
     await sources.async_load()
     hass.data[DATA_SOURCES] = sources
@@ -80,7 +80,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
     async_adopt_identity(hass, entry, board.hostname)
     if is_pull_entry(entry):
         # No mDNS: presence comes from check-ins at the pull view.
-        entry.async_on_unload(hass.data[DATA_PULL].async_register(entry))
+        entry.async_on_unload(hass.data[DATA_CHECK_INS].async_register(entry))
     elif entry.data.get(CONF_TRANSPORT) != TRANSPORT_WEB:
         # Web updater boards announce no _arduino._tcp service; an ArduinoOTA
         # announcement of the same host must not move them to the OTA port.
@@ -127,7 +127,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> N
     await hass.data[DATA_LEDGER].async_forget(key)
     await hass.data[DATA_HISTORY].async_forget(key)
     async_delete_board_issues(hass, entry)
-    hass.data[DATA_PULL].async_forget(entry)
+    hass.data[DATA_CHECK_INS].async_forget(entry)
     await hass.data[DATA_SOURCES].async_forget(entry.entry_id)
 
 
@@ -142,7 +142,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> b
 def _async_update_device(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
     """Keep the device's firmware version and model in step with the TXT record."""
     if is_pull_entry(entry):
-        return  # pull/hub.py keeps a pull board's device in step with check-ins
+        return  # pull/checkins.py keeps a pull board's device in step with check-ins
     board = entry.runtime_data
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):

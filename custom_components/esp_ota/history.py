@@ -4,7 +4,7 @@ Rules:
 - every push install a person or an automation starts is recorded once it
   ends, whatever the outcome: ``succeeded``, ``refused`` (a rule stopped it
   before a byte was sent) or ``failed`` (it stopped after flashing began);
-- a pull board's delivery is recorded by ``pull/hub.py``: ``succeeded`` at the
+- a pull board's delivery is recorded by ``pull/checkins.py``: ``succeeded`` at the
   check-in that shows the board runs the confirmed sketch (a filesystem image:
   once the board took every byte of it), ``refused`` when a check-in cannot get
   it (e.g. no room: ``too_large_for_board``), once per image and reason; its

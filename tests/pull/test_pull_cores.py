@@ -24,7 +24,7 @@ from homeassistant.core import Context, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.esp_ota.pull.hub import DATA_PULL
+from custom_components.esp_ota.pull.checkins import DATA_CHECK_INS
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullBoard, PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app
@@ -93,15 +93,15 @@ def card(hass: HomeAssistant, mac: str) -> tuple[Any, ...]:
 async def wait_until(
     hass: HomeAssistant, entry: MockConfigEntry, done: Callable[[], bool]
 ) -> None:
-    """Wait (bounded) until the hub's board state satisfies ``done``."""
-    hub = hass.data[DATA_PULL]
+    """Wait (bounded) until the check-in registry's board state satisfies ``done``."""
+    checkins = hass.data[DATA_CHECK_INS]
     reached = asyncio.Event()
 
     def check() -> None:
         if done():
             reached.set()
 
-    remove = hub.async_add_listener(entry, check)
+    remove = checkins.async_add_listener(entry, check)
     try:
         check()
         async with asyncio.timeout(10):
@@ -148,7 +148,7 @@ async def test_each_cores_story_from_check_in_to_304(
     await pull_server.stage(
         entry, image, **({"version": new_version} if new_version else {})
     )
-    hub = hass.data[DATA_PULL]
+    checkins = hass.data[DATA_CHECK_INS]
     assert (await emulated.update(pull_server.url)).result is PullResult.NO_UPDATES
     assert card(hass, mac) == ("1.0.0", "2.0.0", False, None)
 
@@ -165,7 +165,7 @@ async def test_each_cores_story_from_check_in_to_304(
     emulated.break_after = 64 * 1024
     outcome = await emulated.update(pull_server.url)
     assert (outcome.result, outcome.status) == (PullResult.FAILED, 200)
-    await wait_until(hass, entry, lambda: hub.progress(entry) is None)
+    await wait_until(hass, entry, lambda: checkins.progress(entry) is None)
     assert card(hass, mac) == ("1.0.0", "2.0.0", True, None)
     assert emulated.reboots == 0
 
@@ -180,7 +180,7 @@ async def test_each_cores_story_from_check_in_to_304(
     emulated.version = new_version or emulated.version
     assert (await emulated.update(pull_server.url)).result is PullResult.NO_UPDATES
     assert card(hass, mac) == ("2.0.0", "2.0.0", False, None)
-    assert hub.record(entry).check_in.sta_mac == mac
+    assert checkins.record(entry).check_in.sta_mac == mac
 
 
 async def test_the_requests_are_the_cores_bytes() -> None:
@@ -252,7 +252,7 @@ async def test_the_answer_carries_every_digest_the_esp32_client_checks(
     # The client refuses an image whose digest differs (PR #12824's check).
     emulated = esp32_board()
     with patch.object(
-        type(hass.data[DATA_PULL]), "async_sha512", return_value="0" * 128
+        type(hass.data[DATA_CHECK_INS]), "async_sha512", return_value="0" * 128
     ):
         outcome = await emulated.update(pull_server.url)
     assert (outcome.result, outcome.reason) == (PullResult.FAILED, "sha512 mismatch")
