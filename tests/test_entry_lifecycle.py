@@ -26,8 +26,8 @@ from custom_components.esp_ota.store import get_store
 from tools.esp_images import build_esp32_app, build_filesystem_image
 
 from .conftest import HOSTNAME
-from .test_inbox import _scan
 from .test_options_flow import _submit, _upload
+from .test_watched_folder import _scan
 
 FIRMWARE_CARD = "update.esp32_garden_firmware"
 FILESYSTEM_CARD = "update.esp32_garden_filesystem"

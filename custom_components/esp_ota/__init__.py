@@ -24,7 +24,6 @@ from .identity import (
     async_adopt_identity,
     async_migrate_entry as async_migrate_entry,  # HA calls it from here
 )
-from .inbox import FirmwareInbox
 from .install import confirmation_issue_id
 from .ledger import DATA_LEDGER, Ledger
 from .presence import async_get_presence, async_release_presence
@@ -35,6 +34,7 @@ from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
 from .source_manager import DATA_SOURCES, SourceManager
 from .store import DATA_STORE, FirmwareStore, get_store
+from .watched_folder import WatchedFolder
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -99,8 +99,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
         )
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    inbox = FirmwareInbox(hass, entry)
-    entry.async_on_unload(await inbox.async_start())
+    watched_folder = WatchedFolder(hass, entry)
+    entry.async_on_unload(await watched_folder.async_start())
     entry.async_on_unload(hass.data[DATA_SOURCES].async_start(entry))
     return True
 

@@ -15,8 +15,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.esp_ota.inbox import SCAN_INTERVAL
 from custom_components.esp_ota.store import get_store
+from custom_components.esp_ota.watched_folder import SCAN_INTERVAL
 from tests.conftest import HOSTNAME
 from tools.esp_images import build_esp32_app
 

@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.esp_ota import translate
 from custom_components.esp_ota.firmware import ImageKind
-from custom_components.esp_ota.inbox import SCAN_INTERVAL
 from custom_components.esp_ota.store import get_store
+from custom_components.esp_ota.watched_folder import SCAN_INTERVAL
 from tools.esp_images import build_esp32_app, build_filesystem_image
 
 from .conftest import HOSTNAME
