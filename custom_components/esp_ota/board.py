@@ -158,11 +158,12 @@ class EspOtaBoard:
         self._async_notify()
 
     @callback
-    def async_handle_heard(self) -> None:
-        """Take in that a record of the board arrived, changed or not: it is up.
+    def async_mark_alive(self) -> None:
+        """Mark the board alive: last seen now, install waits woken, available.
 
-        Wakes install waits too: a board that reboots with unchanged records
-        is seen only this way.
+        Called when any mDNS record of the board arrives, changed or not, and
+        when a web board answers again: a board that reboots with unchanged
+        records is seen only this way.
         """
         self.last_seen = dt_util.utcnow()
         for waiter in self._waiters:

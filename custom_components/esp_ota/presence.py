@@ -172,7 +172,7 @@ class EspOtaPresence:
     def async_heard_from(self, hostname: str) -> None:
         """Mark the board up: one of its records just arrived."""
         if board := self._boards.get(hostname):
-            board.async_handle_heard()
+            board.async_mark_alive()
 
     @callback
     def async_register(self, board: EspOtaBoard) -> None:
