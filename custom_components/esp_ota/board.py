@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime
+import logging
 from types import MappingProxyType
 from typing import Any
 
@@ -36,12 +37,13 @@ from .const import (
     CONF_HOSTNAME,
     CONF_TRANSPORT,
     DOMAIN,
-    LOGGER,
     TRANSPORT_WEB,
     is_pull_entry,
 )
 from .firmware import ImageKind
 from .listeners import Listeners
+
+_LOGGER = logging.getLogger(__name__)
 
 type EspOtaConfigEntry = ConfigEntry[EspOtaBoard]
 
@@ -140,7 +142,7 @@ class EspOtaBoard:
     def async_handle_announcement(self, announcement: BoardAnnouncement) -> None:
         """Take in an (re-)announcement: available, address and TXT refreshed."""
         if not self.available:
-            LOGGER.info("Board %s is back online", self.hostname)
+            _LOGGER.info("Board %s is back online", self.hostname)
         self.available = True
         self.last_seen = dt_util.utcnow()
         if not is_ipv6_address(announcement.host) or not _usable_for_espota(self.host):
@@ -170,7 +172,7 @@ class EspOtaBoard:
             if not waiter.done():
                 waiter.set_result(None)
         if not self.available:
-            LOGGER.info("Board %s is back online", self.hostname)
+            _LOGGER.info("Board %s is back online", self.hostname)
             self.available = True
             self._async_notify()
 
@@ -188,7 +190,7 @@ class EspOtaBoard:
         """Take in a pull board's check-in (instead of mDNS): up, last seen ``at``."""
         self.last_seen = at
         if not self.available:
-            LOGGER.info("Board %s is back online", self.hostname)
+            _LOGGER.info("Board %s is back online", self.hostname)
             self.available = True
             self._async_notify()
 
@@ -197,7 +199,7 @@ class EspOtaBoard:
         """Take in that a pull board missed its check-ins: unavailable."""
         if not self.available:
             return
-        LOGGER.info("Board %s is overdue", self.hostname)
+        _LOGGER.info("Board %s is overdue", self.hostname)
         self.available = False
         self._async_notify()
 
@@ -206,14 +208,14 @@ class EspOtaBoard:
         """Take in that the board's mDNS records went away: unavailable."""
         if self.available:
             # Logged once per outage, as the quality scale asks.
-            LOGGER.info("Board %s is unavailable (no longer announced)", self.hostname)
+            _LOGGER.info("Board %s is unavailable (no longer announced)", self.hostname)
         self.available = False
         self._async_notify()
 
     @callback
     def async_handle_silence(self) -> None:
         """Take in that the board stopped answering mDNS queries: unavailable."""
-        LOGGER.info("Board %s is unavailable (stopped answering)", self.hostname)
+        _LOGGER.info("Board %s is unavailable (stopped answering)", self.hostname)
         self.available = False
         self._async_notify()
 
@@ -233,7 +235,7 @@ class EspOtaBoard:
             updates[CONF_BOARD] = self.board_id
         if all(self._entry.data.get(key) == value for key, value in updates.items()):
             return
-        LOGGER.debug(
+        _LOGGER.debug(
             "Board %s moved to %s port %s", self.hostname, self.host, self.port
         )
         self._hass.config_entries.async_update_entry(
