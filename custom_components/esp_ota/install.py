@@ -38,6 +38,7 @@ from homeassistant.core import Context, CoreState, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
+from .board import ledger_key
 from .const import DOMAIN
 from .firmware import (
     ChipFamily,
@@ -48,7 +49,8 @@ from .firmware import (
 )
 from .ledger import DATA_LEDGER
 from .settings import DATA_SETTINGS
-from .staging import get_store, ledger_key, staging_error
+from .staging import staging_error
+from .store import get_store
 from .transport import ProgressCallback, Transport, translated_error
 
 if TYPE_CHECKING:
