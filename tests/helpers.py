@@ -53,8 +53,8 @@ from custom_components.esp_ota.const import (
     TRANSPORT_ESPOTA,
     TRANSPORT_WEB,
 )
-from custom_components.esp_ota.inbox import SCAN_INTERVAL
 from custom_components.esp_ota.presence import DATA_PRESENCE, EspOtaPresence
+from custom_components.esp_ota.watched_folder import SCAN_INTERVAL
 from custom_components.esp_ota.webupdate import WebTimeouts
 from tools.esp_emulator import BoardEmulator
 from tools.esp_emulator.web_updater import WebUpdaterEmulator

@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.events import EVENT_INSTALL_ARMED, EVENT_INSTALL_FINISHED
 from custom_components.esp_ota.settings import DATA_SETTINGS
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tools.esp_images import build_esp32_app
 
 from .helpers import BoardFactory, EmulatedBoard, install, stage

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.firmware import ImageKind
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tools.esp_images import build_esp32_app, build_filesystem_image
 
 from .helpers import HOSTNAME, scan_watched_folder, submit_upload, upload_file

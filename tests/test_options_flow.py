@@ -11,8 +11,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.esp_ota.firmware import ImageKind
 from custom_components.esp_ota.settings import DATA_SETTINGS, Settings
-from custom_components.esp_ota.staging import get_store
-from custom_components.esp_ota.store import MAX_IMAGE_SIZE
+from custom_components.esp_ota.store import MAX_IMAGE_SIZE, get_store
 from tools.esp_images import build_esp32_app, build_filesystem_image
 from tools.esp_layouts import build_esp32_bootloader
 

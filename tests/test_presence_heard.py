@@ -97,7 +97,7 @@ async def test_a_board_heard_again_after_going_away_is_online(
     mock_async_zeroconf: MagicMock,
     mock_browser: MagicMock,
 ) -> None:
-    board.async_handle_heard()
+    board.async_mark_alive()
     assert board.available is True
     fire(mock_async_zeroconf, mock_browser, ServiceStateChange.Removed)
     assert board.available is False

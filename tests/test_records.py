@@ -10,7 +10,7 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 
 from custom_components.esp_ota.ledger import DATA_LEDGER, Ledger
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tools.esp_images import build_esp32_app
 
 from .helpers import BoardFactory, install, stage

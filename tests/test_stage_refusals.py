@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.esp_ota import firmware
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tools.esp_images import build_esp32_app, build_esp8266_app, gzip_image
 from tools.esp_layouts import (
     build_esp32_bootloader,

@@ -14,8 +14,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.firmware import ImageKind
-from custom_components.esp_ota.staging import get_store
-from custom_components.esp_ota.store import MAX_IMAGE_SIZE
+from custom_components.esp_ota.store import MAX_IMAGE_SIZE, get_store
 from tools.esp_images import build_esp32_app, build_esp8266_app, build_filesystem_image
 
 from .helpers import stage_action

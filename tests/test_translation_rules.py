@@ -246,7 +246,7 @@ def test_a_placeholder_the_code_does_not_pass_is_caught(tmp_path: Path) -> None:
         node[last] += " {planted}"
     (package / "strings.json").write_text(json.dumps(data), encoding="utf-8")
     # The code stops passing a keyword argument through **extra.
-    _edit(package, "inbox.py", ", rejected=_shown(rejected))", ")")
+    _edit(package, "watched_folder.py", ", rejected=_shown(rejected))", ")")
     # A key the tree cannot tell is named, not taken as passing.
     _edit(package, "pull/repairs.py", 'key="pull_no_room"', 'key=str("pull_no_room")')
     problems = _placeholder_problems(package)

@@ -12,7 +12,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from .batch import async_track_batches
-from .board import EspOtaBoard, EspOtaConfigEntry
+from .board import EspOtaBoard, EspOtaConfigEntry, board_key, ledger_key
 from .const import DOMAIN, is_pull_entry, is_web_entry
 from .firmware import ImageKind
 from .history import (
@@ -25,18 +25,17 @@ from .identity import (
     async_adopt_identity,
     async_migrate_entry as async_migrate_entry,  # HA calls it from here
 )
-from .inbox import FirmwareInbox
 from .install_rules import confirmation_issue_id
 from .ledger import DATA_LEDGER, Ledger
 from .presence import async_get_presence, async_release_presence
+from .pull.checkins import DATA_CHECK_INS, CheckInRegistry
 from .pull.discovery import async_register_pull_services
-from .pull.hub import DATA_PULL, PullHub
 from .pull.server import EspOtaPullView
 from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
 from .source_manager import DATA_SOURCES, SourceManager
-from .staging import DATA_STORE, board_key, get_store, ledger_key
-from .store import FirmwareStore
+from .store import DATA_STORE, FirmwareStore, get_store
+from .watched_folder import WatchedFolder
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -62,9 +61,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     settings = Settings(hass)
     await settings.async_load()
     hass.data[DATA_SETTINGS] = settings
-    pull = PullHub(hass)
-    await pull.async_load()
-    hass.data[DATA_PULL] = pull
+    checkins = CheckInRegistry(hass)
+    await checkins.async_load()
+    hass.data[DATA_CHECK_INS] = checkins
     sources = SourceManager(hass)
     await sources.async_load()
     hass.data[DATA_SOURCES] = sources
@@ -83,7 +82,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
     async_adopt_identity(hass, entry, board.hostname)
     if is_pull_entry(entry):
         # No mDNS: presence comes from check-ins at the pull view.
-        entry.async_on_unload(hass.data[DATA_PULL].async_register(entry))
+        entry.async_on_unload(hass.data[DATA_CHECK_INS].async_register(entry))
     elif not is_web_entry(entry):
         # Web updater boards announce no _arduino._tcp service; an ArduinoOTA
         # announcement of the same host must not move them to the OTA port.
@@ -102,8 +101,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> bo
         )
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    inbox = FirmwareInbox(hass, entry)
-    entry.async_on_unload(await inbox.async_start())
+    watched_folder = WatchedFolder(hass, entry)
+    entry.async_on_unload(await watched_folder.async_start())
     entry.async_on_unload(hass.data[DATA_SOURCES].async_start(entry))
     return True
 
@@ -130,7 +129,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> N
     await hass.data[DATA_LEDGER].async_forget(key)
     await hass.data[DATA_HISTORY].async_forget(key)
     async_delete_board_issues(hass, entry)
-    hass.data[DATA_PULL].async_forget(entry)
+    hass.data[DATA_CHECK_INS].async_forget(entry)
     await hass.data[DATA_SOURCES].async_forget(entry.entry_id)
 
 
@@ -145,7 +144,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EspOtaConfigEntry) -> b
 def _async_update_device(hass: HomeAssistant, entry: EspOtaConfigEntry) -> None:
     """Keep the device's firmware version and model in step with the TXT record."""
     if is_pull_entry(entry):
-        return  # pull/hub.py keeps a pull board's device in step with check-ins
+        return  # pull/checkins.py keeps a pull board's device in step with check-ins
     board = entry.runtime_data
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime
+import logging
 from types import MappingProxyType
 from typing import Any
 
@@ -31,14 +32,11 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .announcement import BoardAnnouncement, is_ipv6_address, parse_version
-from .const import (
-    CONF_BOARD,
-    CONF_HOSTNAME,
-    DOMAIN,
-    LOGGER,
-    is_pull_entry,
-    is_web_entry,
-)
+from .const import CONF_BOARD, CONF_HOSTNAME, DOMAIN, is_pull_entry, is_web_entry
+from .firmware import ImageKind
+from .listeners import Listeners
+
+_LOGGER = logging.getLogger(__name__)
 
 type EspOtaConfigEntry = ConfigEntry[EspOtaBoard]
 
@@ -64,10 +62,10 @@ class EspOtaBoard:
         self.available: bool = entry.source != SOURCE_ZEROCONF or is_web_entry(entry)
         self.txt: Mapping[str, str] = MappingProxyType({})
         self.last_seen: datetime | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
         self._waiters: set[asyncio.Future[None]] = set()
         # Set by the "OTA updates allowed" switch, restored after a restart.
-        self.updates_allowed: bool = True
+        self._updates_allowed = True
         # Held while anything flashes this board.
         self.install_lock = asyncio.Lock()
 
@@ -85,6 +83,16 @@ class EspOtaBoard:
         return password
 
     @property
+    def updates_allowed(self) -> bool:
+        """Whether installs may run now (the "OTA updates allowed" switch)."""
+        return self._updates_allowed
+
+    @callback
+    def async_set_updates_allowed(self, allowed: bool) -> None:
+        """Open or close the board's update window (the switch's state)."""
+        self._updates_allowed = allowed
+
+    @property
     def version(self) -> str | None:
         """Firmware version the sketch publishes in its TXT record, if any."""
         return parse_version(self.txt)
@@ -92,14 +100,7 @@ class EspOtaBoard:
     @callback
     def async_add_listener(self, update_callback: Callable[[], None]) -> CALLBACK_TYPE:
         """Call update_callback on any change (presence, address, TXT); return remover."""
-        self._listeners.append(update_callback)
-
-        @callback
-        def remove_listener() -> None:
-            if update_callback in self._listeners:
-                self._listeners.remove(update_callback)
-
-        return remove_listener
+        return self._listeners.async_add(update_callback)
 
     @callback
     def async_expect_announcement(self) -> asyncio.Future[None]:
@@ -131,7 +132,7 @@ class EspOtaBoard:
     def async_handle_announcement(self, announcement: BoardAnnouncement) -> None:
         """Take in an (re-)announcement: available, address and TXT refreshed."""
         if not self.available:
-            LOGGER.info("Board %s is back online", self.hostname)
+            _LOGGER.info("Board %s is back online", self.hostname)
         self.available = True
         self.last_seen = dt_util.utcnow()
         if not is_ipv6_address(announcement.host) or not _usable_for_espota(self.host):
@@ -149,32 +150,47 @@ class EspOtaBoard:
         self._async_notify()
 
     @callback
-    def async_handle_heard(self) -> None:
-        """Take in that a record of the board arrived, changed or not: it is up.
+    def async_mark_alive(self) -> None:
+        """Mark the board alive: last seen now, install waits woken, available.
 
-        Wakes install waits too: a board that reboots with unchanged records
-        is seen only this way.
+        Called when any mDNS record of the board arrives, changed or not, and
+        when a web board answers again: a board that reboots with unchanged
+        records is seen only this way.
         """
         self.last_seen = dt_util.utcnow()
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.set_result(None)
         if not self.available:
-            LOGGER.info("Board %s is back online", self.hostname)
+            _LOGGER.info("Board %s is back online", self.hostname)
             self.available = True
             self._async_notify()
 
     @callback
-    def async_set_available(self, available: bool) -> None:
-        """Set presence from check-ins instead of mDNS (pull boards, pull/hub.py)."""
-        if available == self.available:
-            return
-        if available:
-            self.last_seen = dt_util.utcnow()
-        LOGGER.info(
-            "Board %s is %s", self.hostname, "back online" if available else "overdue"
-        )
+    def async_restore_check_in(
+        self, *, available: bool, last_seen: datetime | None
+    ) -> None:
+        """Start a pull board from its last check-in kept across a restart."""
         self.available = available
+        if last_seen is not None:
+            self.last_seen = last_seen
+
+    @callback
+    def async_handle_check_in(self, at: datetime) -> None:
+        """Take in a pull board's check-in (instead of mDNS): up, last seen ``at``."""
+        self.last_seen = at
+        if not self.available:
+            _LOGGER.info("Board %s is back online", self.hostname)
+            self.available = True
+            self._async_notify()
+
+    @callback
+    def async_handle_overdue(self) -> None:
+        """Take in that a pull board missed its check-ins: unavailable."""
+        if not self.available:
+            return
+        _LOGGER.info("Board %s is overdue", self.hostname)
+        self.available = False
         self._async_notify()
 
     @callback
@@ -182,21 +198,21 @@ class EspOtaBoard:
         """Take in that the board's mDNS records went away: unavailable."""
         if self.available:
             # Logged once per outage, as the quality scale asks.
-            LOGGER.info("Board %s is unavailable (no longer announced)", self.hostname)
+            _LOGGER.info("Board %s is unavailable (no longer announced)", self.hostname)
         self.available = False
         self._async_notify()
 
     @callback
     def async_handle_silence(self) -> None:
         """Take in that the board stopped answering mDNS queries: unavailable."""
-        LOGGER.info("Board %s is unavailable (stopped answering)", self.hostname)
+        _LOGGER.info("Board %s is unavailable (stopped answering)", self.hostname)
         self.available = False
         self._async_notify()
 
     @callback
     def async_shutdown(self) -> None:
         """Drop listeners and fail pending waits; the entry is unloading."""
-        self._listeners.clear()
+        self._listeners.async_clear()
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.cancel()
@@ -209,7 +225,7 @@ class EspOtaBoard:
             updates[CONF_BOARD] = self.board_id
         if all(self._entry.data.get(key) == value for key, value in updates.items()):
             return
-        LOGGER.debug(
+        _LOGGER.debug(
             "Board %s moved to %s port %s", self.hostname, self.host, self.port
         )
         self._hass.config_entries.async_update_entry(
@@ -218,13 +234,32 @@ class EspOtaBoard:
 
     @callback
     def _async_notify(self) -> None:
-        for update_callback in list(self._listeners):
-            update_callback()
+        self._listeners.async_notify()
 
 
 def _usable_for_espota(host: str | None) -> bool:
     """Tell whether a known host is one the IPv4-only uploader can reach."""
     return bool(host) and not is_ipv6_address(host or "")
+
+
+def board_key(entry: ConfigEntry) -> str:
+    """Return the key a board's firmware and records are kept under.
+
+    The entry id: unlike the host name it survives a board added by address
+    being adopted under its mDNS name, and everything kept under it is
+    removed with the entry.
+    """
+    return entry.entry_id
+
+
+def ledger_key(entry: ConfigEntry, kind: ImageKind) -> str:
+    """Return the key of a board's confirmation and install record for a target.
+
+    Flash and filesystem are confirmed and installed independently: a person
+    who confirmed a sketch has not confirmed a filesystem image.
+    """
+    key = board_key(entry)
+    return key if kind is ImageKind.APP else f"{key}:{kind.value}"
 
 
 def loaded_entry(hass: HomeAssistant, entry_id: str) -> ConfigEntry:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+import logging
 import socket
 from typing import Any, Final
 
@@ -38,7 +39,6 @@ from .const import (
     DEFAULT_PORT_ESP32,
     DOMAIN,
     HTTP_SERVICE_TYPE,
-    LOGGER,
     TRANSPORT_ESPOTA,
     is_web_entry,
 )
@@ -46,6 +46,8 @@ from .flow_common import PASSWORD_SELECTOR, address_fields
 from .identity import ENTRY_MINOR_VERSION, ENTRY_VERSION, new_identity
 from .options_flow import EspOtaOptionsFlow
 from .pull.config_flow import PullDiscoveryFlowMixin
+
+_LOGGER = logging.getLogger(__name__)
 
 RESOLVE_TIMEOUT: Final = 5.0
 """Seconds to wait for a host name to resolve; a local DNS answers in well under
@@ -63,7 +65,7 @@ async def async_resolve_host(hass: HomeAssistant, host: str) -> bool:
         async with asyncio.timeout(RESOLVE_TIMEOUT):
             await hass.loop.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
     except (OSError, TimeoutError) as err:
-        LOGGER.debug("Could not resolve %s: %s", host, err)
+        _LOGGER.debug("Could not resolve %s: %s", host, err)
         return False
     return True
 
@@ -201,7 +203,7 @@ class EspOtaConfigFlow(
             if entry.unique_id == announcement.host and is_ip_address(
                 announcement.host
             ):
-                LOGGER.debug(
+                _LOGGER.debug(
                     "Board at %s is %s", announcement.host, announcement.hostname
                 )
                 self.hass.config_entries.async_update_entry(

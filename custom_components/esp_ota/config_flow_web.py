@@ -11,6 +11,7 @@ each is probed only once (web_probes.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
+import logging
 import re
 from types import MappingProxyType
 from typing import Any, Final
@@ -28,7 +29,6 @@ from .const import (
     CONF_TRANSPORT,
     DEFAULT_WEB_PATH,
     DEFAULT_WEB_PORT,
-    LOGGER,
     TRANSPORT_WEB,
     is_web_entry,
 )
@@ -42,6 +42,8 @@ from .webupdate import (
     WebUpdateError,
     WebUpdater,
 )
+
+_LOGGER = logging.getLogger(__name__)
 
 # The flow waits for a person; one GET must not keep the dialog spinning long.
 PROBE_TIMEOUTS: Final = WebTimeouts(request=10.0)
@@ -105,7 +107,7 @@ class WebUpdaterFlow(IdentityFlow):
         except NotAnUpdaterError:
             return _NOT_UPDATER
         except WebUpdateError as err:
-            LOGGER.debug("No web updater at %s: %s", client.url, err)
+            _LOGGER.debug("No web updater at %s: %s", client.url, err)
             return _CANNOT_CONNECT
         return _OK
 

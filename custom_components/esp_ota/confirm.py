@@ -6,13 +6,12 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
-from .board import EspOtaConfigEntry
+from .board import EspOtaConfigEntry, board_key, ledger_key
 from .const import DOMAIN
 from .firmware import ImageKind
 from .install_rules import confirmation_issue_id
 from .ledger import DATA_LEDGER
-from .staging import board_key, get_store, ledger_key
-from .store import StagedFirmware
+from .store import StagedFirmware, get_store
 
 
 async def async_confirm(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
 DOMAIN: Final = "esp_ota"
-LOGGER: Final = logging.getLogger(__package__)
 
 # Config entry data keys (host, port and password come from homeassistant.const).
 CONF_HOSTNAME: Final = "hostname"

@@ -9,11 +9,11 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .board import EspOtaConfigEntry
+from .board import EspOtaConfigEntry, board_key
 from .history import DATA_HISTORY
 from .ledger import DATA_LEDGER
 from .source_manager import DATA_SOURCES, source_config
-from .staging import board_key, get_store
+from .store import get_store
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME}
 

@@ -4,7 +4,7 @@ Rules:
 - every push install a person or an automation starts is recorded once it
   ends, whatever the outcome: ``succeeded``, ``refused`` (a rule stopped it
   before a byte was sent) or ``failed`` (it stopped after flashing began);
-- a pull board's delivery is recorded by ``pull/hub.py``: ``succeeded`` at the
+- a pull board's delivery is recorded by ``pull/checkins.py``: ``succeeded`` at the
   check-in that shows the board runs the confirmed sketch (a filesystem image:
   once the board took every byte of it), ``refused`` when a check-in cannot get
   it (e.g. no room: ``too_large_for_board``), once per image and reason; its
@@ -38,13 +38,13 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
+from .board import board_key, ledger_key
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_ESPOTA
 from .events import async_fire_install_finished, async_fire_install_started
 from .firmware import ImageKind
 from .install import comeback_issue_id
 from .install_rules import confirmation_issue_id
 from .rollback import rollback_issue_id
-from .staging import board_key, ledger_key
 from .translate import async_translate
 
 if TYPE_CHECKING:

@@ -19,6 +19,8 @@ Rules:
 
 from __future__ import annotations
 
+import logging
+
 from homeassistant.config_entries import ConfigEntry, ConfigFlow
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
@@ -27,7 +29,9 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .announcement import is_ip_address, normalize_hostname
 from .compat import find_device
-from .const import CONF_HOSTNAME, DOMAIN, LOGGER, is_pull_entry
+from .const import CONF_HOSTNAME, DOMAIN, is_pull_entry
+
+_LOGGER = logging.getLogger(__name__)
 
 ENTRY_VERSION = 1
 ENTRY_MINOR_VERSION = 2
@@ -46,7 +50,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
             if other.entry_id != entry.entry_id
         )
         if hostname and entry.unique_id != hostname and not taken:
-            LOGGER.debug("Entry %s is now known as %s", entry.unique_id, hostname)
+            _LOGGER.debug("Entry %s is now known as %s", entry.unique_id, hostname)
             hass.config_entries.async_update_entry(entry, unique_id=hostname)
     hass.config_entries.async_update_entry(entry, minor_version=ENTRY_MINOR_VERSION)
     return True

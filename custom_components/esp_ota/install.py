@@ -37,6 +37,7 @@ from homeassistant.core import Context, CoreState, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
+from .board import ledger_key
 from .const import DOMAIN
 from .firmware import family_for_board
 from .install_rules import (
@@ -55,7 +56,7 @@ from .rollback import (
     rolled_back,
 )
 from .settings import DATA_SETTINGS
-from .staging import get_store, ledger_key
+from .store import get_store
 from .transport import ProgressCallback, Transport, translated_error
 
 if TYPE_CHECKING:

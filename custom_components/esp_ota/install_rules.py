@@ -15,6 +15,7 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
+from .board import ledger_key
 from .const import DOMAIN
 from .firmware import (
     ChipFamily,
@@ -24,7 +25,7 @@ from .firmware import (
     family_for_board,
 )
 from .ledger import DATA_LEDGER
-from .staging import ledger_key, staging_error
+from .staging import staging_error
 from .transport import translated_error
 
 if TYPE_CHECKING:

@@ -15,10 +15,9 @@ from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
 from homeassistant.const import EntityCategory
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from .board import EspOtaConfigEntry
+from .board import EspOtaConfigEntry, board_key
 from .entity import EspOtaEntity
 from .history import DATA_HISTORY, OUTCOMES, InstallRecord, last_install_signal
-from .staging import board_key
 
 
 class EspOtaLastInstallSensor(EspOtaEntity, SensorEntity):

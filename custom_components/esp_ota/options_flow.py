@@ -29,7 +29,11 @@ from homeassistant.helpers.selector import (
 from .compat import vol
 from .espota import MAX_RETRIES
 from .firmware import ImageKind
-from .pull.settings import async_apply_pull_settings, pull_placeholders, pull_schema
+from .pull.settings_form import (
+    async_apply_pull_settings,
+    pull_placeholders,
+    pull_schema,
+)
 from .settings import DATA_SETTINGS, MAX_ARM_HOURS, MAX_PARALLEL_UPLOADS
 from .source_manager import DATA_SOURCES, source_config
 from .source_options import config_from_form, source_schema

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+import logging
 from typing import Final
 
 from homeassistant.components import zeroconf as ha_zeroconf
@@ -40,8 +41,10 @@ from .announcement import (
     normalize_hostname,
 )
 from .board import EspOtaBoard
-from .const import ARDUINO_SERVICE_TYPE, DOMAIN, LOGGER
+from .const import ARDUINO_SERVICE_TYPE, DOMAIN
 from .liveness import TICK, QueryScheduler, is_silent
+
+_LOGGER = logging.getLogger(__name__)
 
 DATA_PRESENCE: HassKey[EspOtaPresence] = HassKey(f"{DOMAIN}_presence")
 
@@ -172,7 +175,7 @@ class EspOtaPresence:
     def async_heard_from(self, hostname: str) -> None:
         """Mark the board up: one of its records just arrived."""
         if board := self._boards.get(hostname):
-            board.async_handle_heard()
+            board.async_mark_alive()
 
     @callback
     def async_register(self, board: EspOtaBoard) -> None:
@@ -219,7 +222,7 @@ class EspOtaPresence:
         query = DNSOutgoing(_FLAGS_QR_QUERY)
         for hostname in hostnames:
             query.add_question(DNSQuestion(f"{hostname}.local.", _TYPE_A, _CLASS_IN))
-        LOGGER.debug("Asking %s whether they are still there", ", ".join(hostnames))
+        _LOGGER.debug("Asking %s whether they are still there", ", ".join(hostnames))
         self._aiozc.zeroconf.async_send(query)
 
     @callback
@@ -227,7 +230,7 @@ class EspOtaPresence:
         """Feed a resolved announcement to its board, if that board is configured."""
         announcement = announcement_from_service_info(info)
         if announcement is None:
-            LOGGER.debug("Ignoring unusable mDNS announcement %s", info.name)
+            _LOGGER.debug("Ignoring unusable mDNS announcement %s", info.name)
             return
         self._names[info.name.lower()] = announcement.hostname
         self._seen[announcement.hostname] = announcement
@@ -264,10 +267,10 @@ class EspOtaPresence:
         """Read the service's records (cache first, then ask) and apply them."""
         info = AsyncServiceInfo(service_type, name)
         if not await info.async_request(zc, RESOLVE_TIMEOUT_MS):
-            LOGGER.debug("No answer resolving %s", name)
+            _LOGGER.debug("No answer resolving %s", name)
             return
         if (service_info := service_info_from_zeroconf(info)) is None:
-            LOGGER.debug("No usable address for %s", name)
+            _LOGGER.debug("No usable address for %s", name)
             return
         self.async_handle_service_info(service_info)
 

@@ -32,10 +32,10 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 
+from .board import ledger_key
 from .const import DOMAIN
 from .firmware import ImageKind
 from .ledger import DATA_LEDGER, Installed
-from .staging import ledger_key
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry

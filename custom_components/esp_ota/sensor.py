@@ -19,7 +19,7 @@ from .board import EspOtaConfigEntry
 from .const import is_pull_entry
 from .entity import EspOtaEntity
 from .install_sensor import EspOtaLastInstallSensor
-from .pull.hub import DATA_PULL
+from .pull.checkins import DATA_CHECK_INS
 from .pull.record import CheckInRecord
 from .source_sensor import SOURCE_SENSORS, EspOtaSourceSensor
 
@@ -119,7 +119,7 @@ class EspOtaPullSensor(EspOtaEntity, SensorEntity):
         """Follow check-ins."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.hass.data[DATA_PULL].async_add_listener(
+            self.hass.data[DATA_CHECK_INS].async_add_listener(
                 self._entry, self._handle_board_update
             )
         )
@@ -134,10 +134,10 @@ class EspOtaPullSensor(EspOtaEntity, SensorEntity):
     @property
     def available(self) -> bool:
         """Last values stay readable while the board sleeps."""
-        return self.hass.data[DATA_PULL].record(self._entry) is not None
+        return self.hass.data[DATA_CHECK_INS].record(self._entry) is not None
 
     @property
     def native_value(self) -> str | int | datetime | None:
         """The value from the last check-in."""
-        record = self.hass.data[DATA_PULL].record(self._entry)
+        record = self.hass.data[DATA_CHECK_INS].record(self._entry)
         return self.entity_description.value_fn(record) if record else None

@@ -143,7 +143,7 @@ class Settings:
         """Load the saved settings; create the pull token the first time."""
         data, complete = await async_load_store(self._hass, self._store, clean_settings)
         if data is not None:
-            self.fleet.limit = data["parallel_uploads"]
+            await self.fleet.async_set_limit(data["parallel_uploads"])
             self.pull_enabled = data["pull_enabled"]
             self.pull_token = data["pull_token"]
             self.connect_back_port = data["connect_back_port"]

@@ -21,6 +21,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -35,14 +36,16 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
+from .board import ledger_key
 from .const import CONF_BOARD, DOMAIN
 from .firmware import ChipFamily, ImageKind, family_for_board
 from .ledger import DATA_LEDGER
+from .listeners import Listeners
 from .source_fetch import async_fetch_manifest, auth_headers
 from .sources.config import OPTION_KEY, SourceConfig
 from .sources.manifest import Release, SourceError, parse_manifest, verify_digest
 from .sources.versions import is_newer
-from .staging import StagingError, async_download, async_stage_for_entry, ledger_key
+from .staging import StagingError, async_download, async_stage_for_entry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,7 +112,7 @@ class SourceManager:
         self._states: dict[str, SourceState] = {}
         self._timers: dict[str, CALLBACK_TYPE] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._listeners: dict[str, list[Callable[[], None]]] = {}
+        self._listeners: defaultdict[str, Listeners] = defaultdict(Listeners)
 
     async def async_load(self) -> None:
         """Load the record of the last checks."""
@@ -125,13 +128,7 @@ class SourceManager:
         self, entry_id: str, update: Callable[[], None]
     ) -> CALLBACK_TYPE:
         """Call ``update`` after every check of, or change to, a board's source."""
-        self._listeners.setdefault(entry_id, []).append(update)
-
-        @callback
-        def remove() -> None:
-            self._listeners[entry_id].remove(update)
-
-        return remove
+        return self._listeners[entry_id].async_add(update)
 
     @callback
     def async_start(self, entry: ConfigEntry) -> CALLBACK_TYPE:
@@ -341,8 +338,7 @@ class SourceManager:
         )
 
     def _notify(self, entry_id: str) -> None:
-        for update in list(self._listeners.get(entry_id, [])):
-            update()
+        self._listeners[entry_id].async_notify()
 
 
 def _chip(entry: ConfigEntry) -> ChipFamily | None:

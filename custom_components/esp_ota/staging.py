@@ -17,8 +17,8 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.util.hass_dict import HassKey
 
+from .board import board_key
 from .const import CONF_BOARD, DOMAIN
 from .firmware import (
     FirmwareError,
@@ -29,12 +29,10 @@ from .firmware import (
     family_for_board,
 )
 from .redact import redact_text, redact_url
-from .store import MAX_IMAGE_SIZE, FirmwareStore, ImageTooLargeError, StageRequest
+from .store import MAX_IMAGE_SIZE, ImageTooLargeError, StageRequest, get_store
 
 if TYPE_CHECKING:
     from .store import StagedFirmware
-
-DATA_STORE: HassKey[FirmwareStore] = HassKey(f"{DOMAIN}_firmware_store")
 
 # A 16 MiB image over a slow link; the download never blocks anything else.
 DOWNLOAD_TIMEOUT: Final = 300
@@ -47,31 +45,6 @@ class StagingError(HomeAssistantError):
 
 class StorageError(StagingError):
     """The image could not be read or kept (permissions, a full disk)."""
-
-
-def get_store(hass: HomeAssistant) -> FirmwareStore:
-    """Return the integration's firmware store."""
-    return hass.data[DATA_STORE]
-
-
-def board_key(entry: ConfigEntry) -> str:
-    """Return the key a board's firmware and records are kept under.
-
-    The entry id: unlike the host name it survives a board added by address
-    being adopted under its mDNS name, and everything kept under it is
-    removed with the entry.
-    """
-    return entry.entry_id
-
-
-def ledger_key(entry: ConfigEntry, kind: ImageKind) -> str:
-    """Return the key of a board's confirmation and install record for a target.
-
-    Flash and filesystem are confirmed and installed independently: a person
-    who confirmed a sketch has not confirmed a filesystem image.
-    """
-    key = board_key(entry)
-    return key if kind is ImageKind.APP else f"{key}:{kind.value}"
 
 
 async def async_stage_for_entry(

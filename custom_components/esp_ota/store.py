@@ -14,6 +14,7 @@ All file I/O runs in the executor.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 import logging
@@ -25,13 +26,16 @@ from typing import Any, Final
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
 from .firmware import ChipFamily, FirmwareImage, ImageKind, check_file
+from .listeners import Listeners
 from .storage_checks import RECORD_ERRORS, CheckedStore, async_load_store, require_str
 
 _LOGGER = logging.getLogger(__name__)
 
+DATA_STORE: HassKey[FirmwareStore] = HassKey(f"{DOMAIN}_firmware_store")
 STORAGE_KEY: Final = "esp_ota.firmware"
 STORAGE_VERSION: Final = 1
 # Enough to go back a release or two without filling a small SD card.
@@ -125,7 +129,7 @@ class FirmwareStore:
         self.root = Path(hass.config.path("esp_ota", "firmware"))
         self._store = CheckedStore(hass, STORAGE_VERSION, STORAGE_KEY)
         self._images: list[StagedFirmware] = []
-        self._listeners: dict[str, list[Callable[[], None]]] = {}
+        self._listeners: defaultdict[str, Listeners] = defaultdict(Listeners)
 
     async def async_load(self) -> None:
         """Load metadata, drop entries whose file is gone, remove stray files."""
@@ -205,21 +209,9 @@ class FirmwareStore:
         """Call update whenever the board's staged images change.
 
         The returned remove() may be called more than once (an entity drops its
-        listener itself and the entry's unload calls it again); only the first
-        call removes it.
+        listener itself and the entry's unload calls it again): ``listeners.py``.
         """
-        self._listeners.setdefault(board, []).append(update)
-        removed = False
-
-        @callback
-        def remove() -> None:
-            nonlocal removed
-            if removed:
-                return
-            removed = True
-            self._listeners[board].remove(update)
-
-        return remove
+        return self._listeners[board].async_add(update)
 
     async def async_stage(
         self, source: Path | bytes, request: StageRequest
@@ -308,8 +300,12 @@ class FirmwareStore:
         return self.path_for(image).read_bytes()
 
     def _notify(self, board: str) -> None:
-        for update in list(self._listeners.get(board, [])):
-            update()
+        self._listeners[board].async_notify()
+
+
+def get_store(hass: HomeAssistant) -> FirmwareStore:
+    """Return the integration's firmware store."""
+    return hass.data[DATA_STORE]
 
 
 def _clean(data: Any) -> tuple[dict[str, Any], int]:

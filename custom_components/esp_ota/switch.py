@@ -40,7 +40,7 @@ class EspOtaUpdatesAllowedSwitch(EspOtaEntity, SwitchEntity, RestoreEntity):
         """Restore the last state: an automation's window survives a restart."""
         await super().async_added_to_hass()
         if (last := await self.async_get_last_state()) is not None:
-            self.board.updates_allowed = last.state != STATE_OFF
+            self.board.async_set_updates_allowed(last.state != STATE_OFF)
 
     @property
     def available(self) -> bool:
@@ -54,10 +54,10 @@ class EspOtaUpdatesAllowedSwitch(EspOtaEntity, SwitchEntity, RestoreEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Allow installs."""
-        self.board.updates_allowed = True
+        self.board.async_set_updates_allowed(True)
         self.async_write_ha_state()
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Refuse installs until turned on again."""
-        self.board.updates_allowed = False
+        self.board.async_set_updates_allowed(False)
         self.async_write_ha_state()

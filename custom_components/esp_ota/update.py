@@ -16,7 +16,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .arming import ArmingMixin
-from .board import EspOtaConfigEntry
+from .board import EspOtaConfigEntry, board_key, ledger_key
 from .const import DOMAIN, is_pull_entry
 from .entity import EspOtaEntity
 from .firmware import ImageKind
@@ -25,8 +25,7 @@ from .install import async_install
 from .ledger import DATA_LEDGER, Installed
 from .pull.update_entity import PullUpdateMixin
 from .redact import shown_source
-from .staging import board_key, get_store, ledger_key
-from .store import StagedFirmware
+from .store import StagedFirmware, get_store
 from .transport import Transport, percent
 from .transport.factory import transport_for
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from custom_components.esp_ota.firmware import ChipFamily, ImageKind, inspect_file
+from custom_components.esp_ota.pull.checkins import RATE_PERIOD
 from custom_components.esp_ota.pull.config_flow import pull_hostname
-from custom_components.esp_ota.pull.hub import RATE_PERIOD
 from custom_components.esp_ota.pull.protocol import normalize_mac
 from demo import haconfig
 from demo.boards import (

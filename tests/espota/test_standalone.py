@@ -19,9 +19,8 @@ ESPOTA = (
     Path(__file__).parent.parent.parent / "custom_components" / "esp_ota" / "espota"
 )
 BARE = [sys.executable, "-I", "-S"]
-# Seconds our own modules may take to import (their self time, without the
-# standard library they need): the rest of start-up is Python and asyncio.
-OWN_STARTUP_LIMIT = 0.05
+# The package is split in small modules; more at start-up means a new import.
+OWN_MODULES_LIMIT = 16
 
 
 def test_home_assistant_cannot_be_imported_in_the_bare_interpreter(
@@ -101,6 +100,11 @@ def test_the_folder_takes_no_subcommand_and_fails_like_espota(tmp_path: Path) ->
 def test_start_up_adds_little_to_the_standard_library_it_needs(
     tmp_path: Path,
 ) -> None:
+    """Start-up imports the package and the standard library, nothing more.
+
+    What it costs in time is measured, not asserted (docs/espota.md): a timed
+    assertion fails on a loaded machine. What it loads is exact.
+    """
     run = subprocess.run(  # noqa: S603
         [*BARE, "-X", "importtime", str(ESPOTA), "--help"],
         check=True,
@@ -108,11 +112,14 @@ def test_start_up_adds_little_to_the_standard_library_it_needs(
         capture_output=True,
         text=True,
     )
-    own = [
-        int(line.split("|")[0].split(":")[1])
+    loaded = {
+        line.rsplit("|", 1)[-1].strip()
         for line in run.stderr.splitlines()
-        if line.rsplit("|", 1)[-1].strip().startswith("espota")
-    ]
+        if line.startswith("import time:") and "|" in line
+    } - {"imported package"}  # the header line of -X importtime
+    own = {name for name in loaded if name.split(".")[0] == "espota"}
+    others = {name.split(".")[0] for name in loaded - own}
 
     assert len(own) >= 8  # every module of the package, under its own name
-    assert sum(own) / 1e6 < OWN_STARTUP_LIMIT
+    assert others <= set(sys.stdlib_module_names), others - set(sys.stdlib_module_names)
+    assert len(own) <= OWN_MODULES_LIMIT

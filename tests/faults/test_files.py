@@ -22,9 +22,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.esp_ota.const import DOMAIN
-from custom_components.esp_ota.inbox import SCAN_INTERVAL
-from custom_components.esp_ota.staging import get_store
-from custom_components.esp_ota.store import FirmwareStore
+from custom_components.esp_ota.store import FirmwareStore, get_store
+from custom_components.esp_ota.watched_folder import SCAN_INTERVAL
 from tests.helpers import HOSTNAME, BoardFactory, install, stage
 from tools.esp_images import build_esp32_app
 

@@ -32,7 +32,7 @@ import pytest
 
 from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.settings import DATA_SETTINGS
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tests.helpers import BoardFactory, WebBoardFactory, install, stage
 from tools.esp_images import build_esp32_app, build_esp8266_app
 

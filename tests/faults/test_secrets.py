@@ -12,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tests.helpers import announce, stage_action
 from tools.esp_images import build_esp32_app
 

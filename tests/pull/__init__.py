@@ -1,1 +1,1 @@
-"""Tests of the pull server (the view, the hub, the protocol, the settings)."""
+"""Tests of the pull server (the view, the check-in registry, the protocol, the settings)."""

@@ -27,8 +27,8 @@ from custom_components.esp_ota.const import (
     DOMAIN,
     TRANSPORT_PULL,
 )
+from custom_components.esp_ota.pull.checkins import DATA_CHECK_INS
 from custom_components.esp_ota.pull.config_flow import pull_hostname
-from custom_components.esp_ota.pull.hub import DATA_PULL
 from custom_components.esp_ota.settings import DATA_SETTINGS
 from tests.helpers import stage_file
 from tools.esp_emulator import Core
@@ -145,15 +145,15 @@ async def press_install(
 async def wait_until(
     hass: HomeAssistant, entry: MockConfigEntry, done: Callable[[], bool]
 ) -> None:
-    """Wait (bounded) until the hub's board state satisfies ``done``."""
-    hub = hass.data[DATA_PULL]
+    """Wait (bounded) until the check-in registry's board state satisfies ``done``."""
+    checkins = hass.data[DATA_CHECK_INS]
     reached = asyncio.Event()
 
     def check() -> None:
         if done():
             reached.set()
 
-    remove = hub.async_add_listener(entry, check)
+    remove = checkins.async_add_listener(entry, check)
     try:
         check()
         async with asyncio.timeout(10):

@@ -10,7 +10,11 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.esp_ota.pull.hub import DATA_PULL, PROGRESS_INTERVAL, SAVE_DELAY
+from custom_components.esp_ota.pull.checkins import (
+    DATA_CHECK_INS,
+    PROGRESS_INTERVAL,
+    SAVE_DELAY,
+)
 
 from .helpers import MAC, PullServer, board, slug
 
@@ -19,20 +23,21 @@ async def test_progress_reaches_listeners_at_most_every_interval_and_at_the_end(
     hass: HomeAssistant, pull_server: PullServer
 ) -> None:
     entry = await pull_server.add_board()
-    hub = hass.data[DATA_PULL]
+    checkins = hass.data[DATA_CHECK_INS]
     seen: list[tuple[int, int] | None] = []
-    hub.async_add_listener(entry, lambda: seen.append(hub.progress(entry)))
+    checkins.async_add_listener(entry, lambda: seen.append(checkins.progress(entry)))
     now = 1000.0
     with patch(
-        "custom_components.esp_ota.pull.hub.time.monotonic", side_effect=lambda: now
+        "custom_components.esp_ota.pull.checkins.time.monotonic",
+        side_effect=lambda: now,
     ):
-        hub.async_progress(entry, 0, 400)  # nothing told yet: told
-        hub.async_progress(entry, 100, 400)  # right after: only recorded
-        assert hub.progress(entry) == (100, 400)
+        checkins.async_progress(entry, 0, 400)  # nothing told yet: told
+        checkins.async_progress(entry, 100, 400)  # right after: only recorded
+        assert checkins.progress(entry) == (100, 400)
         now += PROGRESS_INTERVAL
-        hub.async_progress(entry, 200, 400)  # an interval later: told
-        hub.async_progress(entry, 300, 400)
-        hub.async_progress(entry, 400, 400)  # the end: always told
+        checkins.async_progress(entry, 200, 400)  # an interval later: told
+        checkins.async_progress(entry, 300, 400)
+        checkins.async_progress(entry, 400, 400)  # the end: always told
     assert seen == [(0, 400), (200, 400), (400, 400)]
 
 
@@ -40,11 +45,11 @@ async def test_a_check_in_counts_as_telling_so_the_first_step_waits(
     hass: HomeAssistant, pull_server: PullServer
 ) -> None:
     entry = await pull_server.add_board()
-    hub = hass.data[DATA_PULL]
+    checkins = hass.data[DATA_CHECK_INS]
     seen: list[tuple[int, int] | None] = []
-    hub.async_add_listener(entry, lambda: seen.append(hub.progress(entry)))
+    checkins.async_add_listener(entry, lambda: seen.append(checkins.progress(entry)))
     await pull_server.get(board().headers())
-    hub.async_progress(entry, 0, 400)
+    checkins.async_progress(entry, 0, 400)
     assert seen == [None]  # the check-in only; 0 % waits for the interval
 
 

@@ -10,14 +10,14 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 
+from custom_components.esp_ota.board import ledger_key
 from custom_components.esp_ota.compat import find_device
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.firmware import ImageKind
 from custom_components.esp_ota.ledger import DATA_LEDGER
+from custom_components.esp_ota.pull.checkins import DATA_CHECK_INS
 from custom_components.esp_ota.pull.config_flow import pull_hostname
-from custom_components.esp_ota.pull.hub import DATA_PULL
 from custom_components.esp_ota.pull.repairs import no_room_issue_id
-from custom_components.esp_ota.staging import ledger_key
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app
@@ -63,8 +63,8 @@ async def test_a_filesystem_confirmation_survives_a_board_that_took_nothing(
     small = board(Core.ESP8266, filesystem_size=64 * 1024)
     outcome = await small.update(pull_server.url, spiffs=True)
     assert (outcome.result, outcome.reason) == (PullResult.FAILED, "not enough space")
-    hub = hass.data[DATA_PULL]
-    await wait_until(hass, entry, lambda: hub.progress(entry) is None)
+    checkins = hass.data[DATA_CHECK_INS]
+    await wait_until(hass, entry, lambda: checkins.progress(entry) is None)
     assert ledger.confirmation(key) is not None
 
     large = board(Core.ESP8266, filesystem_size=1 << 20)

@@ -14,7 +14,7 @@ from unittest.mock import patch
 from homeassistant.core import Context, HomeAssistant
 import pytest
 
-from custom_components.esp_ota.pull.hub import DATA_PULL
+from custom_components.esp_ota.pull.checkins import DATA_CHECK_INS
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullBoard, PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app
@@ -100,7 +100,7 @@ async def test_each_cores_story_from_check_in_to_304(
     await pull_server.stage(
         entry, image, **({"version": new_version} if new_version else {})
     )
-    hub = hass.data[DATA_PULL]
+    checkins = hass.data[DATA_CHECK_INS]
     assert (await emulated.update(pull_server.url)).result is PullResult.NO_UPDATES
     assert card(hass, mac) == ("1.0.0", "2.0.0", False, None)
 
@@ -111,7 +111,7 @@ async def test_each_cores_story_from_check_in_to_304(
     emulated.break_after = 64 * 1024
     outcome = await emulated.update(pull_server.url)
     assert (outcome.result, outcome.status) == (PullResult.FAILED, 200)
-    await wait_until(hass, entry, lambda: hub.progress(entry) is None)
+    await wait_until(hass, entry, lambda: checkins.progress(entry) is None)
     assert card(hass, mac) == ("1.0.0", "2.0.0", True, None)
     assert emulated.reboots == 0
 
@@ -126,7 +126,7 @@ async def test_each_cores_story_from_check_in_to_304(
     emulated.version = new_version or emulated.version
     assert (await emulated.update(pull_server.url)).result is PullResult.NO_UPDATES
     assert card(hass, mac) == ("2.0.0", "2.0.0", False, None)
-    assert hub.record(entry).check_in.sta_mac == mac
+    assert checkins.record(entry).check_in.sta_mac == mac
 
 
 async def test_the_requests_are_the_cores_bytes() -> None:
@@ -192,7 +192,7 @@ async def test_the_answer_carries_every_digest_the_esp32_client_checks(
     # The client refuses an image whose digest differs (PR #12824's check).
     emulated = esp32_board()
     with patch.object(
-        type(hass.data[DATA_PULL]), "async_sha512", return_value="0" * 128
+        type(hass.data[DATA_CHECK_INS]), "async_sha512", return_value="0" * 128
     ):
         outcome = await emulated.update(pull_server.url)
     assert (outcome.result, outcome.reason) == (PullResult.FAILED, "sha512 mismatch")

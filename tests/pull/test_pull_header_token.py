@@ -15,7 +15,7 @@ from homeassistant.core import Context, HomeAssistant
 import pytest
 
 from custom_components.esp_ota.pull.protocol import header_token
-from custom_components.esp_ota.pull.settings import pull_placeholders
+from custom_components.esp_ota.pull.settings_form import pull_placeholders
 from custom_components.esp_ota.settings import DATA_SETTINGS
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullBoard, PullResult

@@ -11,8 +11,8 @@ from homeassistant.exceptions import Unauthorized
 import pytest
 
 from custom_components.esp_ota.const import DOMAIN
+from custom_components.esp_ota.pull.checkins import DATA_CHECK_INS
 from custom_components.esp_ota.pull.discovery import MAX_DISCOVERY_FLOWS
-from custom_components.esp_ota.pull.hub import DATA_PULL
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app
 
@@ -31,14 +31,14 @@ async def test_a_reader_that_stops_reading_is_dropped_after_the_send_timeout(
     hass: HomeAssistant, pull_server: PullServer, person: Context
 ) -> None:
     entry = await arm(hass, pull_server, person)
-    hub = hass.data[DATA_PULL]
-    hub.send_timeout = 0.2
+    checkins = hass.data[DATA_CHECK_INS]
+    checkins.send_timeout = 0.2
     emulated = board(stall_after=16 * 1024, free_space=4 << 20)
 
     outcome = await emulated.update(pull_server.url)
     assert outcome.reason == "stopped reading"
     # The connection is still open on the board's side; the server gives up.
-    await wait_until(hass, entry, lambda: hub.progress(entry) is None)
+    await wait_until(hass, entry, lambda: checkins.progress(entry) is None)
     state = hass.states.get(f"update.{slug(MAC)}_firmware")
     assert state.attributes["update_percentage"] is None
     assert state.attributes["in_progress"] is True
@@ -49,12 +49,12 @@ async def test_a_cancelled_download_resets_progress_first(
 ) -> None:
     """Home Assistant cancels the handler of a board that went away."""
     entry = await arm(hass, pull_server, person)
-    hub = hass.data[DATA_PULL]
-    hub.send_timeout = 30.0
+    checkins = hass.data[DATA_CHECK_INS]
+    checkins.send_timeout = 30.0
     emulated = board(stall_after=16 * 1024, free_space=4 << 20)
     before = asyncio.all_tasks()
     await emulated.update(pull_server.url)
-    await wait_until(hass, entry, lambda: hub.progress(entry) is not None)
+    await wait_until(hass, entry, lambda: checkins.progress(entry) is not None)
     handlers = [
         task
         for task in asyncio.all_tasks() - before
@@ -63,7 +63,7 @@ async def test_a_cancelled_download_resets_progress_first(
     assert handlers
     for task in handlers:
         task.cancel()
-    await wait_until(hass, entry, lambda: hub.progress(entry) is None)
+    await wait_until(hass, entry, lambda: checkins.progress(entry) is None)
     assert (
         hass.states.get(f"update.{slug(MAC)}_firmware").attributes["update_percentage"]
         is None

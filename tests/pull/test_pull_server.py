@@ -18,8 +18,8 @@ import pytest
 
 from custom_components.esp_ota.const import CONF_MAC, CONF_TRANSPORT, DOMAIN
 from custom_components.esp_ota.ledger import DATA_LEDGER
+from custom_components.esp_ota.pull.checkins import DATA_CHECK_INS
 from custom_components.esp_ota.pull.discovery import MAX_DISCOVERY_FLOWS
-from custom_components.esp_ota.pull.hub import DATA_PULL
 from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app, build_esp8266_app
@@ -150,7 +150,7 @@ async def test_a_check_in_is_recorded_and_shown(
     assert hass.states.get(f"binary_sensor.{slug(MAC)}_online").state == STATE_ON
     update = hass.states.get(f"update.{slug(MAC)}_firmware")
     assert update.attributes[ATTR_INSTALLED_VERSION] == "1.0.0"
-    record = hass.data[DATA_PULL].record(
+    record = hass.data[DATA_CHECK_INS].record(
         hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, MAC)
     )
     assert record.check_in.sketch_md5 == emulated.sketch_md5
@@ -350,7 +350,7 @@ async def test_the_pull_client_flashes_reboots_and_the_card_shows_installed(
         if (percent := state.attributes.get("update_percentage")) is not None:
             percentages.append(percent)
 
-    remove = hass.data[DATA_PULL].async_add_listener(entry, seen)
+    remove = hass.data[DATA_CHECK_INS].async_add_listener(entry, seen)
     outcome = await emulated.update(pull_server.url)
     remove()
     assert outcome.result is PullResult.UPDATED

@@ -81,10 +81,10 @@ async def test_the_url_falls_back_when_home_assistant_knows_no_address(
 
     from homeassistant.helpers.network import NoURLAvailableError
 
-    from custom_components.esp_ota.pull.settings import FALLBACK_BASE_URL, pull_url
+    from custom_components.esp_ota.pull.settings_form import FALLBACK_BASE_URL, pull_url
 
     with patch(
-        "custom_components.esp_ota.pull.settings.get_url",
+        "custom_components.esp_ota.pull.settings_form.get_url",
         side_effect=NoURLAvailableError,
     ):
         url = pull_url(hass, hass.data[DATA_SETTINGS])

@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.source_manager import DATA_SOURCES, source_issue_id
 from custom_components.esp_ota.sources.config import OPTION_KEY
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tools.esp_images import build_esp32_app
 
 from .helpers import SourceServer, check_sources, next_check, set_source

@@ -19,10 +19,9 @@ from time import monotonic
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
-from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.board import EspOtaConfigEntry, board_key
 from custom_components.esp_ota.events import async_fire_install_started
 from custom_components.esp_ota.history import async_record_outcome
-from custom_components.esp_ota.staging import board_key
 from custom_components.esp_ota.store import StagedFirmware
 
 

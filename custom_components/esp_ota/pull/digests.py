@@ -14,8 +14,7 @@ from typing import Final
 
 from homeassistant.core import HomeAssistant
 
-from custom_components.esp_ota.staging import get_store
-from custom_components.esp_ota.store import StagedFirmware
+from custom_components.esp_ota.store import StagedFirmware, get_store
 
 MAX_DIGESTS: Final = 64
 

@@ -28,7 +28,7 @@ reads them:
   ``Content-Length`` (the client refuses a 200 without it), ``Content-Type:
   application/octet-stream`` and ``x-MD5``, ``x-SHA256``, ``x-SHA512`` (the
   clients verify the flashed bytes against them, so a file changed on disk is
-  never booted). Every piece must leave within the hub's ``send_timeout``: a
+  never booted). Every piece must leave within the check-in registry's ``send_timeout``: a
   board that stops reading is dropped. A download counts as delivered only
   once the board's TCP stack acknowledged every byte (bytes that merely
   reached our kernel are not the board's: its small window fills unless it
@@ -55,10 +55,9 @@ from homeassistant.helpers.http import HomeAssistantView
 
 from custom_components.esp_ota.board import EspOtaConfigEntry
 from custom_components.esp_ota.settings import DATA_SETTINGS
-from custom_components.esp_ota.staging import get_store
-from custom_components.esp_ota.store import StagedFirmware
+from custom_components.esp_ota.store import StagedFirmware, get_store
 
-from .hub import DATA_PULL
+from .checkins import DATA_CHECK_INS
 from .protocol import (
     MalformedCheckInError,
     Mode,
@@ -151,7 +150,7 @@ def _probe(request: web.Request) -> socket.socket | None:
 async def _async_delivered(
     request: web.Request,
     probe: socket.socket | None,
-    timeout: float,  # noqa: ASYNC109 - the hub's injectable send timeout
+    timeout: float,  # noqa: ASYNC109 - the check-in registry's injectable send timeout
 ) -> bool:
     """Wait until the board acknowledged every byte sent (False: it did not)."""
     if probe is None:
@@ -211,15 +210,15 @@ class EspOtaPullView(HomeAssistantView):
         except MalformedCheckInError as err:
             _LOGGER.debug("Malformed check-in: %s", err)
             return _empty(HTTPStatus.BAD_REQUEST)
-        hub = hass.data[DATA_PULL]
-        if not hub.limiter.allow(check_in.sta_mac):
+        checkins = hass.data[DATA_CHECK_INS]
+        if not checkins.limiter.allow(check_in.sta_mac):
             return _empty(HTTPStatus.TOO_MANY_REQUESTS)
-        entry = hub.entry_for(check_in.sta_mac)
+        entry = checkins.entry_for(check_in.sta_mac)
         if entry is None:
-            hub.async_offer(check_in)
+            checkins.async_offer(check_in)
             return _empty(HTTPStatus.NOT_MODIFIED)
-        await hub.async_check_in(entry, check_in)
-        staged = hub.image_to_serve(entry, check_in)
+        await checkins.async_check_in(entry, check_in)
+        staged = checkins.image_to_serve(entry, check_in)
         if staged is None:
             return _empty(HTTPStatus.NOT_MODIFIED)
         if check_in.mode is Mode.VERSION:
@@ -228,7 +227,7 @@ class EspOtaPullView(HomeAssistantView):
 
     async def _async_digests(self, staged: StagedFirmware) -> dict[str, str]:
         """Return the digests the clients check (arduino-esp32 PRs #12824, #12865)."""
-        sha512 = await self._hass.data[DATA_PULL].async_sha512(staged)
+        sha512 = await self._hass.data[DATA_CHECK_INS].async_sha512(staged)
         return {"x-MD5": staged.md5, "x-SHA256": staged.sha256, "x-SHA512": sha512}
 
     async def _async_version(self, staged: StagedFirmware) -> web.Response:
@@ -244,7 +243,7 @@ class EspOtaPullView(HomeAssistantView):
         staged: StagedFirmware,
     ) -> web.StreamResponse:
         hass = self._hass
-        hub = hass.data[DATA_PULL]
+        checkins = hass.data[DATA_CHECK_INS]
         path = get_store(hass).path_for(staged)
         try:
             digests = await self._async_digests(staged)
@@ -264,7 +263,7 @@ class EspOtaPullView(HomeAssistantView):
         probe = _probe(request)
         try:
             writer = await response.prepare(request)
-            hub.async_progress(entry, 0, staged.size)
+            checkins.async_progress(entry, 0, staged.size)
             sent = await self._async_send(
                 request=request,
                 response=response,
@@ -301,7 +300,7 @@ class EspOtaPullView(HomeAssistantView):
         entry: EspOtaConfigEntry,
     ) -> None:
         """Reset the progress; the promised length cannot be kept: close."""
-        self._hass.data[DATA_PULL].async_progress_reset(entry)
+        self._hass.data[DATA_CHECK_INS].async_progress_reset(entry)
         if request.transport is not None:
             request.transport.close()
         if probe is not None:
@@ -315,14 +314,14 @@ class EspOtaPullView(HomeAssistantView):
         staged: StagedFirmware,
     ) -> None:
         """Count the download once the board acknowledged every byte."""
-        hub = self._hass.data[DATA_PULL]
+        checkins = self._hass.data[DATA_CHECK_INS]
         try:
-            delivered = await _async_delivered(request, probe, hub.send_timeout)
+            delivered = await _async_delivered(request, probe, checkins.send_timeout)
         finally:
             if probe is not None:
                 probe.close()
         if delivered:
-            await hub.async_served(entry, staged)
+            await checkins.async_served(entry, staged)
         else:
             self._broke_off(request, None, entry)
 
@@ -342,13 +341,13 @@ class EspOtaPullView(HomeAssistantView):
         otherwise (TLS). Return how many bytes left.
         """
         hass = self._hass
-        hub = hass.data[DATA_PULL]
+        checkins = hass.data[DATA_CHECK_INS]
         sent = 0
-        async with asyncio.timeout(hub.send_timeout):
+        async with asyncio.timeout(checkins.send_timeout):
             use_sendfile = await _async_flush_headers(writer)
         while sent < staged.size:
             count = min(CHUNK_SIZE, staged.size - sent)
-            async with asyncio.timeout(hub.send_timeout):
+            async with asyncio.timeout(checkins.send_timeout):
                 done = await self._async_piece(
                     request, response, file, sent, count, use_sendfile=use_sendfile
                 )
@@ -360,7 +359,7 @@ class EspOtaPullView(HomeAssistantView):
                 # its MD5 check; nothing more to send.
                 break
             sent += done
-            hub.async_progress(entry, sent, staged.size)
+            checkins.async_progress(entry, sent, staged.size)
         return sent
 
     async def _async_piece(

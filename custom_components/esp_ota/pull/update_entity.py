@@ -4,7 +4,7 @@ Pressing Install is the person's confirmation (the same ledger as push
 installs) and arms the update; the action returns once armed, because a
 sleeping board may ask hours later. The card then shows "in progress" while
 the update is pending, with the percentage of the board's download, until the
-board checks in running the new image (``pull/hub.py``). The entity stays
+board checks in running the new image (``pull/checkins.py``). The entity stays
 available while the board sleeps, so an update can be armed at any time.
 
 This is a mixin: ``update.py`` (the platform) puts it in front of its
@@ -18,22 +18,15 @@ from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.update import UpdateEntity
-from homeassistant.components.update.const import (
-    ATTR_IN_PROGRESS,
-    ATTR_INSTALLED_VERSION,
-    ATTR_RELEASE_SUMMARY,
-    ATTR_UPDATE_PERCENTAGE,
-)
 from homeassistant.core import callback
 
-from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.board import EspOtaConfigEntry, board_key
 from custom_components.esp_ota.install_rules import async_check_install
 from custom_components.esp_ota.ledger import DATA_LEDGER
-from custom_components.esp_ota.staging import board_key
 from custom_components.esp_ota.store import StagedFirmware
 from custom_components.esp_ota.transport import percent
 
-from .hub import DATA_PULL
+from .checkins import DATA_CHECK_INS
 
 
 class PullUpdateMixin(UpdateEntity):
@@ -45,12 +38,15 @@ class PullUpdateMixin(UpdateEntity):
     _entry: EspOtaConfigEntry
     _pick: Callable[[str | None], StagedFirmware]
     _or_unknown: Callable[[str | None], str | None]
+    # The pull values at the last state write (None before the first): a
+    # check-in that changes none of them writes nothing.
+    _pull_written: tuple[object, ...] | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow check-ins and downloads too."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.hass.data[DATA_PULL].async_add_listener(
+            self.hass.data[DATA_CHECK_INS].async_add_listener(
                 self._entry, self._handle_check_in_or_progress
             )
         )
@@ -65,20 +61,15 @@ class PullUpdateMixin(UpdateEntity):
         )
 
     @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state; remember what the card now shows of the pull values."""
+        super().async_write_ha_state()
+        self._pull_written = self._pull_values()
+
+    @callback
     def _handle_check_in_or_progress(self) -> None:
         """Write only a change: a fleet checking in writes little."""
-        state = self.hass.states.get(self.entity_id)
-        shown = (
-            None
-            if state is None
-            else (
-                state.attributes.get(ATTR_INSTALLED_VERSION),
-                state.attributes.get(ATTR_IN_PROGRESS),
-                state.attributes.get(ATTR_UPDATE_PERCENTAGE),
-                state.attributes.get(ATTR_RELEASE_SUMMARY),
-            )
-        )
-        if self._pull_values() != shown:
+        if self._pull_values() != self._pull_written:
             self.async_write_ha_state()
 
     @property
@@ -94,8 +85,8 @@ class PullUpdateMixin(UpdateEntity):
         a known image shows that image's version, so the card does not offer
         the image it already runs.
         """
-        hub = self.hass.data[DATA_PULL]
-        if running := hub.running_version(self._entry):
+        checkins = self.hass.data[DATA_CHECK_INS]
+        if running := checkins.running_version(self._entry):
             return running
         installed = self.hass.data[DATA_LEDGER].installed(board_key(self._entry))
         return self._or_unknown(installed.version if installed else None)
@@ -103,15 +94,18 @@ class PullUpdateMixin(UpdateEntity):
     @property
     def in_progress(self) -> bool:
         """In progress from Install until the board runs the image (if it fits)."""
-        hub = self.hass.data[DATA_PULL]
-        return hub.pending(self._entry) is not None and hub.no_room(self._entry) is None
+        checkins = self.hass.data[DATA_CHECK_INS]
+        return (
+            checkins.pending(self._entry) is not None
+            and checkins.no_room(self._entry) is None
+        )
 
     @property
     def release_summary(self) -> str | None:
         """Say first why the board does not get the image, when it does not fit."""
         summary = super().release_summary
-        record = self.hass.data[DATA_PULL].record(self._entry)
-        staged = self.hass.data[DATA_PULL].no_room(self._entry)
+        record = self.hass.data[DATA_CHECK_INS].record(self._entry)
+        staged = self.hass.data[DATA_CHECK_INS].no_room(self._entry)
         if staged is None or record is None:
             return summary
         reason = (
@@ -123,7 +117,7 @@ class PullUpdateMixin(UpdateEntity):
     @property
     def update_percentage(self) -> int | None:
         """How much of the image the board has downloaded."""
-        progress = self.hass.data[DATA_PULL].progress(self._entry)
+        progress = self.hass.data[DATA_CHECK_INS].progress(self._entry)
         if progress is None or not self.in_progress:
             return None
         return percent(*progress)
@@ -133,7 +127,7 @@ class PullUpdateMixin(UpdateEntity):
     ) -> None:
         """Confirm and arm the chosen image; the board fetches it when it asks."""
         staged = self._pick(version)
-        record = self.hass.data[DATA_PULL].record(self._entry)
+        record = self.hass.data[DATA_CHECK_INS].record(self._entry)
         await async_check_install(
             self.hass,
             self._entry,

@@ -4,7 +4,7 @@ Come-back: a web board has no ``_arduino._tcp`` announcement to wait for. Once
 the board answered "Update Success! Rebooting...", a background task of the
 entry polls the form page with a bounded backoff; the first answer after the
 board dropped off (or after REBOOT_GRACE) is its sign of life and resolves the
-install's come-back wait through ``board.async_handle_heard()``. install.py
+install's come-back wait through ``board.async_mark_alive()``. install.py
 still owns the overall bound (COMEBACK_TIMEOUT) and the repair issue.
 """
 
@@ -145,7 +145,7 @@ class WebUpdaterTransport(BoardTransport):
             _LOGGER.debug("%s did not answer after its update", self._entry.title)
             return
         _LOGGER.debug("%s answers its update page again", self._entry.title)
-        self._entry.runtime_data.async_handle_heard()
+        self._entry.runtime_data.async_mark_alive()
 
 
 def web_updater_url(entry: EspOtaConfigEntry) -> str:

@@ -58,8 +58,8 @@ class _Seen:
     mtime_ns: int
 
 
-def inbox_path(hass: HomeAssistant, entry: ConfigEntry) -> Path:
-    """Return the board's inbox folder."""
+def watched_folder_path(hass: HomeAssistant, entry: ConfigEntry) -> Path:
+    """Return the board's watched folder, ``<config>/esp_ota/inbox/<host name>``."""
     hostname: str = entry.data[CONF_HOSTNAME]
     return Path(hass.config.path("esp_ota", "inbox", safe_name(hostname)))
 
@@ -70,14 +70,14 @@ def is_filesystem_name(name: str) -> bool:
     return lower.endswith(".fs.bin") or lower.startswith(("littlefs", "spiffs"))
 
 
-class FirmwareInbox:
-    """Watch one board's inbox folder."""
+class WatchedFolder:
+    """Watch one board's folder and stage every image dropped into it."""
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Prepare the watcher; async_start begins scanning."""
         self._hass = hass
         self._entry = entry
-        self.path = inbox_path(hass, entry)
+        self.path = watched_folder_path(hass, entry)
         self._seen: dict[str, _Seen] = {}
         self._stuck: set[str] = set()
         self._scanning = False
@@ -90,7 +90,7 @@ class FirmwareInbox:
             self._hass,
             self._async_scheduled_scan,
             SCAN_INTERVAL,
-            name=f"esp_ota inbox {self._entry.title}",
+            name=f"esp_ota watched folder {self._entry.title}",
             cancel_on_shutdown=True,
         )
 
@@ -100,7 +100,9 @@ class FirmwareInbox:
     @callback
     def _async_scheduled_scan(self, _now: object) -> None:
         self._entry.async_create_background_task(
-            self._hass, self.async_scan(), f"esp_ota inbox scan {self._entry.title}"
+            self._hass,
+            self.async_scan(),
+            f"esp_ota watched folder scan {self._entry.title}",
         )
 
     async def async_scan(self) -> None:

@@ -1,7 +1,7 @@
 """Pull boards in Home Assistant: check-ins recorded, updates decided and detected.
 
 A pull board (``CONF_TRANSPORT: pull``) has no address: it calls the pull view
-(``pull/server.py``) now and then. ``PullHub`` (one per installation) maps
+(``pull/server.py``) now and then. ``CheckInRegistry`` (one per installation) maps
 MACs to entries, keeps each board's last check-in (``.storage/esp_ota.pull``,
 ``pull/record.py``), decides what a check-in gets, and tracks the download.
 
@@ -31,6 +31,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 import logging
@@ -44,30 +45,30 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from custom_components.esp_ota.board import EspOtaConfigEntry
+from custom_components.esp_ota.board import EspOtaConfigEntry, board_key, ledger_key
 from custom_components.esp_ota.compat import find_device
 from custom_components.esp_ota.const import CONF_MAC, DOMAIN
 from custom_components.esp_ota.firmware import ChipFamily, ImageKind, TooLargeError
 from custom_components.esp_ota.install_rules import check_rules
 from custom_components.esp_ota.ledger import DATA_LEDGER
-from custom_components.esp_ota.staging import board_key, get_store, ledger_key
+from custom_components.esp_ota.listeners import Listeners
 from custom_components.esp_ota.storage_checks import (
     CheckedStore,
     async_load_store,
     clean_records,
 )
-from custom_components.esp_ota.store import StagedFirmware
+from custom_components.esp_ota.store import StagedFirmware, get_store
 
 from .deliveries import Deliveries
 from .digests import DigestCache
 from .discovery import async_offer
 from .protocol import CheckIn, Core, Mode, RateLimiter, runs_image, update_due
 from .record import CheckInRecord
-from .repairs import async_create_no_room_issue, async_delete_no_room_issue
+from .repairs import NoRoom
 
 _LOGGER = logging.getLogger(__name__)
 
-DATA_PULL: HassKey[PullHub] = HassKey(f"{DOMAIN}_pull")
+DATA_CHECK_INS: HassKey[CheckInRegistry] = HassKey(f"{DOMAIN}_pull")
 STORAGE_KEY: Final = "esp_ota.pull"
 STORAGE_VERSION: Final = 1
 # Check-ins are saved in batches: a fleet checking in must not write per request.
@@ -85,11 +86,11 @@ RATE_PERIOD: Final = 10.0
 SEND_TIMEOUT: Final = 30.0
 
 
-class PullHub:
-    """Every pull board of this Home Assistant."""
+class CheckInRegistry:
+    """The check-ins of every pull board of this Home Assistant, and what they get."""
 
     def __init__(self, hass: HomeAssistant) -> None:
-        """Create the hub; call async_load before use."""
+        """Create the registry; call async_load before use."""
         self._hass = hass
         self._store = CheckedStore(hass, STORAGE_VERSION, STORAGE_KEY)
         self._records: dict[str, CheckInRecord] = {}
@@ -98,10 +99,9 @@ class PullHub:
         # Monotonic time of the last notification per board (progress throttle).
         self._notified: dict[str, float] = {}
         self._save_pending = False
-        self._listeners: dict[str, list[Callable[[], None]]] = {}
+        self._listeners: defaultdict[str, Listeners] = defaultdict(Listeners)
         self._overdue_timers: dict[str, CALLBACK_TYPE] = {}
-        # Board key -> (image SHA-256, free space) of an image that did not fit.
-        self._no_room: dict[str, tuple[str, int]] = {}
+        self._no_room = NoRoom(hass)
         self._deliveries = Deliveries(hass)
         self._digests = DigestCache(hass)
         self.limiter = RateLimiter(burst=RATE_BURST, period=RATE_PERIOD)
@@ -127,11 +127,11 @@ class PullHub:
         self._entries[mac] = entry
         key = board_key(entry)
         record = self._records.get(key)
-        entry.runtime_data.available = (
-            record is not None and record.deadline > dt_util.utcnow()
+        entry.runtime_data.async_restore_check_in(
+            available=record is not None and record.deadline > dt_util.utcnow(),
+            last_seen=record.at if record else None,
         )
         if record is not None:
-            entry.runtime_data.last_seen = record.at
             self._schedule_overdue(entry, record)
 
         @callback
@@ -149,7 +149,7 @@ class PullHub:
     @callback
     def async_forget(self, entry: EspOtaConfigEntry) -> None:
         """Drop the records and the repair issue of a deleted board."""
-        self._async_clear_no_room(entry)
+        self._no_room.async_clear(entry)
         if self._records.pop(board_key(entry), None) is not None:
             self._async_schedule_save()
 
@@ -170,14 +170,7 @@ class PullHub:
         self, entry: EspOtaConfigEntry, update: Callable[[], None]
     ) -> CALLBACK_TYPE:
         """Call update on every check-in and progress step of the board."""
-        listeners = self._listeners.setdefault(board_key(entry), [])
-        listeners.append(update)
-
-        @callback
-        def remove() -> None:
-            listeners.remove(update)
-
-        return remove
+        return self._listeners[board_key(entry)].async_add(update)
 
     def pending(
         self, entry: EspOtaConfigEntry, kind: ImageKind = ImageKind.APP
@@ -229,8 +222,10 @@ class PullHub:
             )
         except HomeAssistantError as err:
             _LOGGER.debug("Not serving %s: %s", entry.title, err.translation_key)
-            if isinstance(err.__cause__, TooLargeError):
-                self._async_set_no_room(entry, staged, check_in.free_space)
+            if isinstance(err.__cause__, TooLargeError) and self._no_room.async_block(
+                entry, staged, check_in.free_space
+            ):
+                self._notify(board_key(entry))
             self._deliveries.refused(entry, staged, err)
             return None
         self._deliveries.began(entry, staged)
@@ -238,11 +233,7 @@ class PullHub:
 
     def no_room(self, entry: EspOtaConfigEntry) -> StagedFirmware | None:
         """Return the pending sketch that does not fit the board's free space."""
-        blocked = self._no_room.get(board_key(entry))
-        staged = self.pending(entry)
-        if blocked is None or staged is None or staged.sha256 != blocked[0]:
-            return None
-        return staged
+        return self._no_room.image(entry, self.pending(entry))
 
     def running_version(self, entry: EspOtaConfigEntry) -> str | None:
         """Return the running version: a known image's by MD5, else the reported one."""
@@ -273,11 +264,7 @@ class PullHub:
         self._async_schedule_save()
         staged = self.pending(entry)
         if check_in.mode is not Mode.SPIFFS:
-            blocked = self._no_room.get(key)
-            if blocked is not None and (
-                staged is None or blocked != (staged.sha256, check_in.free_space)
-            ):
-                self._async_clear_no_room(entry)
+            self._no_room.async_check_in(entry, staged, check_in.free_space)
         if (
             staged is not None
             and check_in.mode is not Mode.SPIFFS
@@ -289,8 +276,7 @@ class PullHub:
                 key, sha256=staged.sha256, md5=staged.md5, version=staged.version
             )
             await self._deliveries.async_delivered(entry, staged)
-        entry.runtime_data.async_set_available(True)
-        entry.runtime_data.last_seen = now
+        entry.runtime_data.async_handle_check_in(now)
         self._async_update_device(entry, check_in)
         self._schedule_overdue(entry, record)
         self._notify(key)
@@ -342,22 +328,6 @@ class PullHub:
         async_offer(self._hass, check_in)
 
     @callback
-    def _async_set_no_room(
-        self, entry: EspOtaConfigEntry, staged: StagedFirmware, free_space: int
-    ) -> None:
-        key = board_key(entry)
-        if self._no_room.get(key) == (staged.sha256, free_space):
-            return
-        self._no_room[key] = (staged.sha256, free_space)
-        async_create_no_room_issue(self._hass, entry, staged, free_space)
-        self._notify(key)
-
-    @callback
-    def _async_clear_no_room(self, entry: EspOtaConfigEntry) -> None:
-        self._no_room.pop(board_key(entry), None)
-        async_delete_no_room_issue(self._hass, entry)
-
-    @callback
     def _async_update_device(self, entry: EspOtaConfigEntry, check_in: CheckIn) -> None:
         """Keep the device's model (chip) and firmware version in step."""
         registry = dr.async_get(self._hass)
@@ -381,7 +351,7 @@ class PullHub:
         @callback
         def overdue(_now: datetime) -> None:
             self._overdue_timers.pop(key, None)
-            entry.runtime_data.async_set_available(False)
+            entry.runtime_data.async_handle_overdue()
             self._notify(key)
 
         self._overdue_timers[key] = async_track_point_in_utc_time(
@@ -390,8 +360,7 @@ class PullHub:
 
     def _notify(self, key: str) -> None:
         self._notified[key] = time.monotonic()
-        for update in list(self._listeners.get(key, [])):
-            update()
+        self._listeners[key].async_notify()
 
     @callback
     def _async_schedule_save(self) -> None:

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.esp_ota import translate
 from custom_components.esp_ota.firmware import ImageKind
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tools.esp_images import build_esp32_app, build_filesystem_image
 
 from .helpers import INTEGRATION, scan_watched_folder

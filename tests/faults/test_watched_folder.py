@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tests.helpers import scan_watched_folder
 from tools.esp_images import build_esp32_app
 

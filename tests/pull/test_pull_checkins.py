@@ -16,9 +16,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.esp_ota.const import DOMAIN
-from custom_components.esp_ota.pull.hub import DATA_PULL, SAVE_DELAY
+from custom_components.esp_ota.pull.checkins import DATA_CHECK_INS, SAVE_DELAY
 from custom_components.esp_ota.pull.record import AVAILABILITY_FACTOR, FIRST_INTERVAL
-from custom_components.esp_ota.staging import get_store
+from custom_components.esp_ota.store import get_store
 from tools.esp_images import build_esp32_app
 
 from .helpers import MAC, PullServer, board, slug
@@ -63,10 +63,10 @@ async def test_check_ins_are_kept_across_a_restart(
     assert saved[entry.entry_id]["check_in"]["version"] == "1.4"
 
     await hass.config_entries.async_unload(entry.entry_id)
-    hub = hass.data[DATA_PULL]
-    hub._records.clear()
+    checkins = hass.data[DATA_CHECK_INS]
+    checkins._records.clear()
     hass_storage["esp_ota.pull"]["data"]["broken"] = {"check_in": {}}
-    await hub.async_load()
+    await checkins.async_load()
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     state = hass.states.get(f"update.{slug(MAC)}_firmware")
@@ -87,7 +87,7 @@ async def test_removing_a_board_forgets_its_check_ins(
     await pull_server.get(board().headers())
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
-    assert hass.data[DATA_PULL].record(entry) is None
+    assert hass.data[DATA_CHECK_INS].record(entry) is None
 
 
 async def test_a_download_that_breaks_off_resets_progress(
@@ -102,9 +102,9 @@ async def test_a_download_that_breaks_off_resets_progress(
         blocking=True,
         context=Context(user_id=hass_admin_user.id),
     )
-    hub = hass.data[DATA_PULL]
+    checkins = hass.data[DATA_CHECK_INS]
     seen: list[tuple[int, int] | None] = []
-    hub.async_add_listener(entry, lambda: seen.append(hub.progress(entry)))
+    checkins.async_add_listener(entry, lambda: seen.append(checkins.progress(entry)))
     writes = 0
     original = web.StreamResponse.write
 
@@ -120,7 +120,7 @@ async def test_a_download_that_breaks_off_resets_progress(
         # No sendfile: the executor path, as behind TLS.
         patch.object(hass.loop, "sendfile", side_effect=NotImplementedError),
         # Every step reaches the listeners, as for a slow board.
-        patch("custom_components.esp_ota.pull.hub.PROGRESS_INTERVAL", 0),
+        patch("custom_components.esp_ota.pull.checkins.PROGRESS_INTERVAL", 0),
     ):
         response = await pull_server.client.get(
             f"/api/esp_ota/pull/{pull_server.token}", headers=board().headers()
@@ -179,7 +179,7 @@ async def test_a_shorter_file_than_staged_ends_the_body_early(
         assert response.status == 200
         with pytest.raises(Exception):  # noqa: B017, PT011 - aiohttp's payload error
             await response.read()
-    assert hass.data[DATA_PULL].progress(entry) is None
+    assert hass.data[DATA_CHECK_INS].progress(entry) is None
 
 
 async def test_a_file_changed_on_disk_before_its_first_download_gets_304(
