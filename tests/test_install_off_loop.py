@@ -10,7 +10,7 @@ from unittest.mock import patch
 
 from homeassistant.core import Context, HomeAssistant
 
-from custom_components.esp_ota import install
+from custom_components.esp_ota import install_rules
 from tools.esp_images import build_esp32_app
 
 from .helpers import BoardFactory, install as press_install, stage
@@ -22,7 +22,7 @@ async def test_the_image_is_read_hashed_and_inspected_in_the_executor(
     board = await add_board()
     await stage(hass, board, build_esp32_app(version="1.1.0", size=256 * 1024))
     threads: dict[str, list[int]] = {"sha256": [], "inspect": []}
-    real_inspect, real_sha256 = install.check_image, hashlib.sha256
+    real_inspect, real_sha256 = install_rules.check_image, hashlib.sha256
 
     def sha256(data: bytes) -> Any:
         threads["sha256"].append(threading.get_ident())
@@ -33,8 +33,8 @@ async def test_the_image_is_read_hashed_and_inspected_in_the_executor(
         return real_inspect(data, **kwargs)
 
     with (
-        patch.object(install, "hashlib", SimpleNamespace(sha256=sha256)),
-        patch.object(install, "check_image", inspect),
+        patch.object(install_rules, "hashlib", SimpleNamespace(sha256=sha256)),
+        patch.object(install_rules, "check_image", inspect),
     ):
         await press_install(hass, board, person)
 

@@ -11,6 +11,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .batch import async_track_batches
 from .board import EspOtaBoard, EspOtaConfigEntry, board_key, ledger_key
 from .const import DOMAIN, is_pull_entry, is_web_entry
 from .firmware import ImageKind
@@ -24,7 +25,7 @@ from .identity import (
     async_adopt_identity,
     async_migrate_entry as async_migrate_entry,  # HA calls it from here
 )
-from .install import confirmation_issue_id
+from .install_rules import confirmation_issue_id
 from .ledger import DATA_LEDGER, Ledger
 from .presence import async_get_presence, async_release_presence
 from .pull.checkins import DATA_CHECK_INS, CheckInRegistry
@@ -70,6 +71,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.http.register_view(EspOtaPullView(hass))
     async_register_pull_services(hass)
     async_setup_services(hass)
+    async_track_batches(hass)
     return True
 
 

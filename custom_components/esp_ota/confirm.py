@@ -9,7 +9,7 @@ from homeassistant.helpers import issue_registry as ir
 from .board import EspOtaConfigEntry, board_key, ledger_key
 from .const import DOMAIN
 from .firmware import ImageKind
-from .install import confirmation_issue_id
+from .install_rules import confirmation_issue_id
 from .ledger import DATA_LEDGER
 from .store import StagedFirmware, get_store
 

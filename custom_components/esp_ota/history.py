@@ -24,13 +24,13 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
 from dataclasses import asdict, dataclass
 import time
 from typing import TYPE_CHECKING, Final, Literal
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -40,8 +40,12 @@ from homeassistant.util.hass_dict import HassKey
 
 from .board import board_key, ledger_key
 from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_ESPOTA
+from .events import async_fire_install_finished, async_fire_install_started
 from .firmware import ImageKind
-from .install import comeback_issue_id, confirmation_issue_id
+from .install import comeback_issue_id
+from .install_rules import confirmation_issue_id
+from .rollback import rollback_issue_id
+from .translate import async_translate
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
@@ -120,6 +124,8 @@ class InstallAttempt:
         """Start the clock."""
         self.begun = time.monotonic()
         self.flashing = False
+        # Records a fall back to the previous sketch after a success (rollback.py).
+        self.on_rollback: Callable[[HomeAssistantError], Awaitable[None]] | None = None
 
     def started(self, then: Callable[[], None]) -> Callable[[], None]:
         """Wrap the install's on_started callback to note that flashing began."""
@@ -133,26 +139,51 @@ class InstallAttempt:
 
 @contextlib.asynccontextmanager
 async def async_record_install(
-    hass: HomeAssistant, entry: EspOtaConfigEntry, staged: StagedFirmware
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    staged: StagedFirmware,
+    context: Context | None = None,
 ) -> AsyncIterator[InstallAttempt]:
     """Record how the install run inside this context ends.
 
     A translated error is recorded and raised on; a cancellation (Home
     Assistant stopping) is not an outcome and leaves the last record alone.
+    Automations hear of both ends (``events.py``).
     """
     attempt = InstallAttempt()
+    async_fire_install_started(hass, entry, staged, context)
 
-    async def record(outcome: Outcome, reason: str | None) -> None:
+    async def rolled_back(err: HomeAssistantError) -> None:
+        await async_record_outcome(
+            hass,
+            entry,
+            staged,
+            "failed",
+            reason=error_reason(err),
+            seconds=None,
+            context=context,
+            error=err,
+        )
+
+    attempt.on_rollback = rolled_back
+
+    async def record(outcome: Outcome, error: HomeAssistantError | None) -> None:
         seconds = round(time.monotonic() - attempt.begun, 1)
         await async_record_outcome(
-            hass, entry, staged, outcome, reason=reason, seconds=seconds
+            hass,
+            entry,
+            staged,
+            outcome,
+            reason=error_reason(error),
+            seconds=seconds,
+            context=context,
+            error=error,
         )
 
     try:
         yield attempt
     except HomeAssistantError as err:
-        reason = err.translation_key or type(err).__name__
-        await record("failed" if attempt.flashing else "refused", reason)
+        await record("failed" if attempt.flashing else "refused", err)
         raise
     else:
         await record("succeeded", None)
@@ -166,20 +197,33 @@ async def async_record_outcome(
     *,
     reason: str | None,
     seconds: float | None,
+    context: Context | None = None,
+    error: HomeAssistantError | None = None,
 ) -> None:
-    """Keep how an install of ``staged`` on the entry's board ended."""
-    await hass.data[DATA_HISTORY].async_record(
-        board_key(entry),
-        InstallRecord(
-            at=dt_util.utcnow().isoformat(),
-            version=staged.version,
-            target=staged.kind.value,
-            method=str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA)),
-            outcome=outcome,
-            reason=reason,
-            seconds=seconds,
-        ),
+    """Keep how an install of ``staged`` on the entry's board ended; tell automations.
+
+    ``error`` (what stopped it) gives the events its message, in Home
+    Assistant's language.
+    """
+    record = InstallRecord(
+        at=dt_util.utcnow().isoformat(),
+        version=staged.version,
+        target=staged.kind.value,
+        method=str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA)),
+        outcome=outcome,
+        reason=reason,
+        seconds=seconds,
     )
+    await hass.data[DATA_HISTORY].async_record(board_key(entry), record)
+    message = await async_translate(hass, error) if error is not None else None
+    async_fire_install_finished(hass, entry, record, message, context)
+
+
+def error_reason(error: HomeAssistantError | None) -> str | None:
+    """Return the reason kept for an error: its translation key (None: success)."""
+    if error is None:
+        return None
+    return error.translation_key or type(error).__name__
 
 
 @callback
@@ -201,5 +245,9 @@ def async_delete_board_issues(hass: HomeAssistant, entry: EspOtaConfigEntry) -> 
     """Delete every repair issue of a board (its entry is being removed)."""
     for kind in ImageKind:
         key = ledger_key(entry, kind)
-        for issue_id in (confirmation_issue_id(key), comeback_issue_id(key)):
+        for issue_id in (
+            confirmation_issue_id(key),
+            comeback_issue_id(key),
+            rollback_issue_id(key),
+        ):
             ir.async_delete_issue(hass, DOMAIN, issue_id)

@@ -27,9 +27,8 @@ delivery. Home Assistant stopping stays a cancellation, never an error.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-import hashlib
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
@@ -40,22 +39,29 @@ from homeassistant.helpers import issue_registry as ir
 
 from .board import ledger_key
 from .const import DOMAIN
-from .firmware import (
-    ChipFamily,
-    FirmwareError,
-    check_fit,
-    check_image,
-    family_for_board,
+from .firmware import family_for_board
+from .install_rules import (
+    InstallError,
+    async_check_install,
+    confirmation_issue_id,
+    read_checked,
 )
 from .ledger import DATA_LEDGER
+from .rollback import (
+    Before,
+    async_rolled_back,
+    async_watch_for_rollback,
+    before_install,
+    rollback_issue_id,
+    rolled_back,
+)
 from .settings import DATA_SETTINGS
-from .staging import staging_error
 from .store import get_store
 from .transport import ProgressCallback, Transport, translated_error
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
-    from .store import FirmwareStore, StagedFirmware
+    from .store import StagedFirmware
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,19 +73,6 @@ COMEBACK_TIMEOUT: Final = 180.0
 # see it in a later one (final write, then "not running"), so anything but
 # these states counts as stopping.
 _RUNNING: Final = (CoreState.starting, CoreState.running)
-
-
-class InstallError(HomeAssistantError):
-    """An install was refused or failed; the message is translated."""
-
-
-class NotConfirmedError(InstallError):
-    """No person confirmed the image for this board."""
-
-
-def confirmation_issue_id(board: str) -> str:
-    """Return the repair issue id that asks for a confirmation."""
-    return f"confirm_{board}"
 
 
 def comeback_issue_id(board: str) -> str:
@@ -96,32 +89,22 @@ async def async_install(
     transport: Transport,
     progress: ProgressCallback,
     on_started: Callable[[], None],
+    on_rollback: Callable[[HomeAssistantError], Awaitable[None]] | None = None,
 ) -> None:
-    """Check every rule, then flash the image and wait for the board to return."""
+    """Check every rule, then flash the image and wait for the board to return.
+
+    ``on_rollback`` is told if the board falls back to the sketch it ran
+    before within rollback.ROLLBACK_WATCH of its return.
+    """
     board = entry.runtime_data
     key = ledger_key(entry, staged.kind)
     await async_check_install(hass, entry, staged, context=context)
-    # Reading, hashing and inspecting a 16 MiB image takes tens of milliseconds
-    # (several times that on a Raspberry Pi): all of it runs in the executor.
-    try:
-        data = await hass.async_add_executor_job(
-            _read_checked,
-            get_store(hass),
-            staged,
-            entry.title,
-            family_for_board(board.board_id),
-        )
-    except OSError as err:
-        # Deleted (or made unreadable) behind our back: say so without a path.
-        raise translated_error(
-            InstallError, "image_missing", board=entry.title, version=staged.version
-        ) from err
     if entry.state is not ConfigEntryState.LOADED:
-        # Unloaded while the rules were checked and the bytes read.
+        # Unloaded while the rules were checked.
         raise translated_error(InstallError, "install_cancelled", board=entry.title)
     if board.install_lock.locked():
         raise translated_error(InstallError, "install_in_progress", board=entry.title)
-    delivery = _Delivery()
+    delivery = _Delivery(before=before_install(hass, entry, staged))
     async with board.install_lock:
         await _async_run_in_entry_task(
             hass,
@@ -129,7 +112,7 @@ async def async_install(
             _async_queue_and_flash(
                 hass,
                 entry,
-                _Job(staged=staged, data=data, transport=transport, progress=progress),
+                _Job(staged=staged, transport=transport, progress=progress),
                 on_started,
                 delivery,
             ),
@@ -137,118 +120,25 @@ async def async_install(
         )
     ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
     ir.async_delete_issue(hass, DOMAIN, comeback_issue_id(key))
-
-
-def check_rules(
-    hass: HomeAssistant,
-    entry: EspOtaConfigEntry,
-    staged: StagedFirmware,
-    *,
-    free_space: int | None = None,
-    board_family: ChipFamily | None = None,
-) -> None:
-    """Rules 1 to 3 on what is known without a person or the bytes at hand.
-
-    The switch is on, a person confirmed this exact image (ledger), and the
-    staged image fits the board (chip family from the board id unless given,
-    free space when known). Push installs and the pull server both ask this.
-    """
-    board = entry.runtime_data
-    if not board.updates_allowed:
-        raise translated_error(InstallError, "updates_not_allowed", board=entry.title)
-    if not hass.data[DATA_LEDGER].is_confirmed(
-        ledger_key(entry, staged.kind), staged.sha256
-    ):
-        raise translated_error(
-            NotConfirmedError,
-            "not_confirmed",
-            board=entry.title,
-            version=staged.version,
+    ir.async_delete_issue(hass, DOMAIN, rollback_issue_id(key))
+    if delivery.before is not None and on_rollback is not None:
+        # Back on the new sketch; it may still fall back (rollback.py).
+        entry.async_on_unload(
+            async_watch_for_rollback(hass, entry, staged, delivery.before, on_rollback)
         )
-    try:
-        check_fit(
-            staged,
-            board_family=board_family or family_for_board(board.board_id),
-            free_space=free_space,
-            target=staged.kind,
-        )
-    except FirmwareError as err:
-        raise staging_error(err) from err
-
-
-async def async_check_install(
-    hass: HomeAssistant,
-    entry: EspOtaConfigEntry,
-    staged: StagedFirmware,
-    *,
-    context: Context | None,
-    free_space: int | None = None,
-) -> None:
-    """Take a person's Install as the confirmation, then check the rules.
-
-    A person pressing Install on this exact image confirms it (only while the
-    switch allows installs); an automation's install without an earlier
-    confirmation raises a repair issue that says what to confirm.
-    """
-    ledger = hass.data[DATA_LEDGER]
-    key = ledger_key(entry, staged.kind)
-    if (
-        context is not None
-        and context.user_id is not None
-        and entry.runtime_data.updates_allowed
-        and not ledger.is_confirmed(key, staged.sha256)
-    ):
-        await ledger.async_confirm(
-            key, sha256=staged.sha256, version=staged.version, user_id=context.user_id
-        )
-    try:
-        check_rules(hass, entry, staged, free_space=free_space)
-    except NotConfirmedError:
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            confirmation_issue_id(key),
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="install_needs_confirmation",
-            translation_placeholders={
-                "board": entry.title,
-                "version": staged.version,
-                "sha256": staged.short_hash,
-            },
-        )
-        raise
-
-
-def _read_checked(
-    store: FirmwareStore,
-    staged: StagedFirmware,
-    board: str,
-    family: ChipFamily | None,
-) -> bytes:
-    """Read the staged bytes; refuse them if changed or unfit (executor only)."""
-    data = store.read(staged)
-    if hashlib.sha256(data).hexdigest() != staged.sha256:
-        raise translated_error(InstallError, "image_changed_on_disk", board=board)
-    try:
-        check_image(data, target=staged.kind, board_family=family)
-    except FirmwareError as err:
-        raise staging_error(err) from err
-    return data
 
 
 @dataclass
 class _Delivery:
-    """Set once the board said OK to the last byte."""
+    """Set once the board said OK to the last byte; what it ran before."""
 
     done: bool = False
+    before: Before | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class _Job:
     staged: StagedFirmware
-    data: bytes
     transport: Transport
     progress: ProgressCallback
 
@@ -289,16 +179,54 @@ async def _async_queue_and_flash(
     on_started: Callable[[], None],
     delivery: _Delivery,
 ) -> None:
-    """Wait for a fleet slot, then flash; both end when the entry unloads."""
-    async with hass.data[DATA_SETTINGS].fleet:
-        on_started()
-        _LOGGER.info("Flashing %s with version %s", entry.title, job.staged.version)
-        await _async_flash_and_wait(hass, entry, job, delivery)
+    """Wait for a fleet slot, flash, free the slot, wait for the board's return.
+
+    The image is read once the slot is had, so boards waiting their turn hold
+    no copy of it; the slot is freed once the board has every byte, so its
+    reboot overlaps the next board's upload. All of it ends when the entry
+    unloads.
+    """
+    comeback: asyncio.Future[None] | None = None
+    try:
+        async with hass.data[DATA_SETTINGS].fleet:
+            data = await _async_read(hass, entry, job.staged)
+            on_started()
+            _LOGGER.info("Flashing %s with version %s", entry.title, job.staged.version)
+            comeback = await _async_flash(hass, entry, job, data)
+        delivery.done = True
+        _LOGGER.info("%s accepted the image; waiting for it to come back", entry.title)
+        await _async_wait_for_return(hass, entry, job.staged, comeback)
+    finally:
+        if comeback is not None:
+            comeback.cancel()
+    _check_return(entry, job.staged)
+    if (before := delivery.before) is not None and rolled_back(entry, before):
+        raise await async_rolled_back(hass, entry, job.staged, before)
 
 
-async def _async_flash_and_wait(
-    hass: HomeAssistant, entry: EspOtaConfigEntry, job: _Job, delivery: _Delivery
-) -> None:
+async def _async_read(
+    hass: HomeAssistant, entry: EspOtaConfigEntry, staged: StagedFirmware
+) -> bytes:
+    """Read, hash and inspect the image in the executor (tens of ms for 16 MiB)."""
+    try:
+        return await hass.async_add_executor_job(
+            read_checked,
+            get_store(hass),
+            staged,
+            entry.title,
+            family_for_board(entry.runtime_data.board_id),
+        )
+    except OSError as err:
+        # Deleted (or made unreadable) behind our back: say so without a path.
+        raise translated_error(
+            InstallError, "image_missing", board=entry.title, version=staged.version
+        ) from err
+
+
+async def _async_flash(
+    hass: HomeAssistant, entry: EspOtaConfigEntry, job: _Job, data: bytes
+) -> asyncio.Future[None]:
+    """Upload; record the install; return the future of the board's return."""
     board = entry.runtime_data
     staged, progress = job.staged, job.progress
     comeback: asyncio.Future[None] | None = None
@@ -312,45 +240,58 @@ async def _async_flash_and_wait(
         progress(sent, total)
 
     try:
-        await job.transport.async_upload(job.data, staged.kind, on_progress)
-        if comeback is None:
-            comeback = board.async_expect_announcement()
-        await hass.data[DATA_LEDGER].async_record_install(
-            ledger_key(entry, staged.kind),
-            sha256=staged.sha256,
-            md5=staged.md5,
-            version=staged.version,
-        )
-        delivery.done = True
-        _LOGGER.info("%s accepted the image; waiting for it to come back", entry.title)
-        try:
-            async with asyncio.timeout(COMEBACK_TIMEOUT):
-                await comeback
-        except TimeoutError as err:
-            ir.async_create_issue(
-                hass,
-                DOMAIN,
-                comeback_issue_id(ledger_key(entry, staged.kind)),
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="board_did_not_return",
-                translation_placeholders={
-                    "board": entry.title,
-                    "version": staged.version,
-                    "minutes": str(max(1, round(COMEBACK_TIMEOUT / 60))),
-                },
-            )
-            raise translated_error(
-                InstallError,
-                "board_did_not_return",
-                board=entry.title,
-                version=staged.version,
-            ) from err
-    finally:
+        await job.transport.async_upload(data, staged.kind, on_progress)
+    except BaseException:
         if comeback is not None:
             comeback.cancel()
+        raise
+    if comeback is None:
+        comeback = board.async_expect_announcement()
+    await hass.data[DATA_LEDGER].async_record_install(
+        ledger_key(entry, staged.kind),
+        sha256=staged.sha256,
+        md5=staged.md5,
+        version=staged.version,
+    )
+    return comeback
+
+
+async def _async_wait_for_return(
+    hass: HomeAssistant,
+    entry: EspOtaConfigEntry,
+    staged: StagedFirmware,
+    comeback: asyncio.Future[None],
+) -> None:
+    """Wait for the board's first sign of life; raise the repair if it stays away."""
+    try:
+        async with asyncio.timeout(COMEBACK_TIMEOUT):
+            await comeback
+    except TimeoutError as err:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            comeback_issue_id(ledger_key(entry, staged.kind)),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="board_did_not_return",
+            translation_placeholders={
+                "board": entry.title,
+                "version": staged.version,
+                "minutes": str(max(1, round(COMEBACK_TIMEOUT / 60))),
+            },
+        )
+        raise translated_error(
+            InstallError,
+            "board_did_not_return",
+            board=entry.title,
+            version=staged.version,
+        ) from err
+
+
+def _check_return(entry: EspOtaConfigEntry, staged: StagedFirmware) -> None:
+    """Log a board back with a version other than the flashed image's."""
     # A sketch may announce its MD5 (ESP.getSketchMD5()) instead of a version.
-    announced = board.version
+    announced = entry.runtime_data.version
     if announced not in (None, staged.version) and announced.strip().lower() not in (
         staged.md5,
         staged.sha256,

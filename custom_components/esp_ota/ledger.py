@@ -113,6 +113,16 @@ class Ledger:
         )
         await self._async_save()
 
+    async def async_set_installed(
+        self, board: str, installed: Installed | None
+    ) -> None:
+        """Put back what was installed before (an install the board rolled back)."""
+        if installed is None:
+            self._installed.pop(board, None)
+        else:
+            self._installed[board] = installed
+        await self._async_save()
+
     async def async_forget(self, board: str) -> None:
         """Forget a board that was deleted."""
         had_confirmation = self._confirmations.pop(board, None) is not None

@@ -34,7 +34,7 @@ from .pull.settings_form import (
     pull_placeholders,
     pull_schema,
 )
-from .settings import DATA_SETTINGS, MAX_PARALLEL_UPLOADS
+from .settings import DATA_SETTINGS, MAX_ARM_HOURS, MAX_PARALLEL_UPLOADS
 from .source_manager import DATA_SOURCES, source_config
 from .source_options import config_from_form, source_schema
 from .sources.manifest import SourceError
@@ -46,6 +46,7 @@ CONF_VERSION = "version"
 CONF_RELEASE_NOTES = "release_notes"
 CONF_TARGET = "target"
 CONF_PARALLEL = "parallel_uploads"
+CONF_ARM_HOURS = "arm_hours"
 CONF_CONNECT_BACK_PORT = "connect_back_port"
 CONF_UPLOAD_RETRIES = "upload_retries"
 MAX_PORT = 65535
@@ -91,6 +92,7 @@ class EspOtaOptionsFlow(OptionsFlow):
             await settings.async_set_uploads(
                 connect_back_port=int(user_input[CONF_CONNECT_BACK_PORT]),
                 retries=int(user_input[CONF_UPLOAD_RETRIES]),
+                arm_hours=int(user_input[CONF_ARM_HOURS]),
             )
             await async_apply_pull_settings(settings, user_input)
             return self.async_create_entry(data=dict(self.config_entry.options))
@@ -112,6 +114,9 @@ class EspOtaOptionsFlow(OptionsFlow):
                 vol.Required(
                     CONF_UPLOAD_RETRIES, default=settings.upload_retries
                 ): _box(0, MAX_RETRIES),
+                vol.Required(CONF_ARM_HOURS, default=settings.arm_hours): _box(
+                    0, MAX_ARM_HOURS
+                ),
                 **pull_schema(settings),
             }
         )

@@ -45,6 +45,10 @@ DEFAULT_CONNECT_BACK_PORT: Final = 0
 # One retry rides out a Wi-Fi hiccup without hiding a board that keeps failing.
 DEFAULT_UPLOAD_RETRIES: Final = 1
 
+# A board asleep or off for a night is back within a day (arming.py).
+DEFAULT_ARM_HOURS: Final = 24
+MAX_ARM_HOURS: Final = 168
+
 # 256 bits: the pull URL is the only secret an ESP board can send.
 PULL_TOKEN_BYTES: Final = 32
 
@@ -73,6 +77,9 @@ FIELDS: Final[dict[str, Field]] = {
     ),
     "upload_retries": Field(
         DEFAULT_UPLOAD_RETRIES, lambda v: _is_int(v) and 0 <= v <= MAX_RETRIES
+    ),
+    "arm_hours": Field(
+        DEFAULT_ARM_HOURS, lambda v: _is_int(v) and 0 <= v <= MAX_ARM_HOURS
     ),
 }
 
@@ -130,6 +137,7 @@ class Settings:
         self.pull_token = ""
         self.connect_back_port = DEFAULT_CONNECT_BACK_PORT
         self.upload_retries = DEFAULT_UPLOAD_RETRIES
+        self.arm_hours = DEFAULT_ARM_HOURS
 
     async def async_load(self) -> None:
         """Load the saved settings; create the pull token the first time."""
@@ -140,6 +148,7 @@ class Settings:
             self.pull_token = data["pull_token"]
             self.connect_back_port = data["connect_back_port"]
             self.upload_retries = data["upload_retries"]
+            self.arm_hours = data["arm_hours"]
         if not self.pull_token:
             # A token made while the file is unreadable stays in memory only.
             self.pull_token = secrets.token_urlsafe(PULL_TOKEN_BYTES)
@@ -158,10 +167,14 @@ class Settings:
         await self.fleet.async_set_limit(limit)
         await self._async_save()
 
-    async def async_set_uploads(self, *, connect_back_port: int, retries: int) -> None:
-        """Change and save the connect-back port (0: any) and the retries."""
+    async def async_set_uploads(
+        self, *, connect_back_port: int, retries: int, arm_hours: int | None = None
+    ) -> None:
+        """Change and save the connect-back port (0: any), retries, arming hours."""
         self.connect_back_port = connect_back_port
         self.upload_retries = retries
+        if arm_hours is not None:
+            self.arm_hours = arm_hours
         await self._async_save()
 
     async def async_set_pull(self, *, enabled: bool, rotate_token: bool) -> None:
@@ -179,5 +192,6 @@ class Settings:
                 "pull_token": self.pull_token,
                 "connect_back_port": self.connect_back_port,
                 "upload_retries": self.upload_retries,
+                "arm_hours": self.arm_hours,
             }
         )

@@ -9,11 +9,13 @@ from homeassistant.components.update import (
     UpdateEntity,
     UpdateEntityFeature,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_platform
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .arming import ArmingMixin
 from .board import EspOtaConfigEntry, board_key, ledger_key
 from .const import DOMAIN, is_pull_entry
 from .entity import EspOtaEntity
@@ -32,6 +34,7 @@ from .transport.factory import transport_for
 PARALLEL_UPDATES = 0
 RELEASE_SUMMARY_LENGTH: Final = 255
 UNKNOWN_VERSION: Final = "unknown"
+SERVICE_CANCEL_WAITING_INSTALL: Final = "cancel_waiting_install"
 
 
 async def async_setup_entry(
@@ -45,6 +48,9 @@ async def async_setup_entry(
         return
     transport = transport_for(hass, entry)
     async_add_entities([EspOtaUpdateEntity(hass, entry, transport)])
+    entity_platform.async_get_current_platform().async_register_entity_service(
+        SERVICE_CANCEL_WAITING_INSTALL, None, "async_cancel_waiting_install"
+    )
 
     # The filesystem card appears once a filesystem image is staged: most
     # sketches have no filesystem, and an empty card would only be noise.
@@ -65,7 +71,7 @@ async def async_setup_entry(
     add_filesystem_entity()
 
 
-class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
+class EspOtaUpdateEntity(ArmingMixin, EspOtaEntity, UpdateEntity):
     """Staged firmware for one board, installed when a person says so."""
 
     _attr_device_class: UpdateDeviceClass | None = UpdateDeviceClass.FIRMWARE
@@ -102,6 +108,32 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
                 board_key(self._entry), self._handle_board_update
             )
         )
+
+    async def async_will_remove_from_hass(self) -> None:
+        """End a waiting install with the entity (unload, removal)."""
+        self.async_disarm()
+        await super().async_will_remove_from_hass()
+
+    @property
+    def available(self) -> bool:
+        """Stay available while the board is away: Install then arms it."""
+        return True
+
+    @callback
+    def _handle_board_update(self) -> None:
+        """Start a waiting install once the board is back; write the state."""
+        self._async_start_if_armed()
+        super()._handle_board_update()
+
+    async def async_cancel_waiting_install(self) -> None:
+        """Cancel the install waiting for the board (esp_ota.cancel_waiting_install)."""
+        if not self.async_disarm():
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="nothing_waiting",
+                translation_placeholders={"board": self._entry.title},
+            )
+        self.async_write_ha_state()
 
     @property
     def _staged(self) -> list[StagedFirmware]:
@@ -184,7 +216,12 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
 
     @property
     def release_summary(self) -> str | None:
-        """The first lines of the staged firmware's release notes."""
+        """The first lines of the staged firmware's release notes.
+
+        While an install waits for the board, the card says so instead.
+        """
+        if self.armed is not None:
+            return self.armed.summary[:RELEASE_SUMMARY_LENGTH]
         staged = self._staged
         if not staged or not staged[0].release_notes:
             return None
@@ -213,8 +250,20 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
     async def async_install(
         self, version: str | None, backup: bool, **kwargs: Any
     ) -> None:
-        """Flash the chosen staged image, if every rule allows it."""
+        """Flash the chosen staged image, if every rule allows it.
+
+        A board that is away is armed instead (arming.py).
+        """
         staged = self._pick(version)
+        self.async_disarm()
+        if not self.board.available:
+            await self._async_arm(staged, self._context)
+            return
+        await self._async_install_now(staged, self._context)
+
+    async def _async_install_now(
+        self, staged: StagedFirmware, context: Context | None
+    ) -> None:
         if self._transport is None:  # the pull mixin overrides async_install
             raise NotImplementedError
         self._attr_in_progress = True
@@ -222,15 +271,18 @@ class EspOtaUpdateEntity(EspOtaEntity, UpdateEntity):
         self._last_percent = None
         self.async_write_ha_state()
         try:
-            async with async_record_install(self.hass, self._entry, staged) as attempt:
+            async with async_record_install(
+                self.hass, self._entry, staged, context
+            ) as attempt:
                 await async_install(
                     self.hass,
                     self._entry,
                     staged,
-                    context=self._context,
+                    context=context,
                     transport=self._transport,
                     progress=self._async_progress,
                     on_started=attempt.started(self._async_started),
+                    on_rollback=attempt.on_rollback,
                 )
         finally:
             self._attr_in_progress = False

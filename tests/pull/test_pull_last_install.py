@@ -14,12 +14,17 @@ from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.esp_ota.const import DOMAIN
+from custom_components.esp_ota.events import (
+    EVENT_INSTALL_FINISHED,
+    EVENT_INSTALL_STARTED,
+)
 from custom_components.esp_ota.pull import deliveries
 from tools.esp_emulator.pull_client import PullResult
 from tools.esp_images import build_esp32_app
@@ -163,3 +168,29 @@ async def test_a_delivered_filesystem_image_is_recorded(
         "reason": None,
         "seconds": 7.5,
     }
+
+
+async def test_a_pulled_install_is_told_to_automations(
+    hass: HomeAssistant, pull_server: PullServer, person: Context, clock: None
+) -> None:
+    entry = await pull_server.add_board()
+    started = async_capture_events(hass, EVENT_INSTALL_STARTED)
+    finished = async_capture_events(hass, EVENT_INSTALL_FINISHED)
+    await pull_server.stage(entry, build_esp32_app(version="2.0.0", size=64 * 1024))
+    await press_install(hass, person)
+    emulated = board(version="1.0.0")
+
+    assert (await emulated.update(pull_server.url)).result is PullResult.UPDATED
+    await hass.async_block_till_done()
+    # Started with the download; nothing has finished while the board reboots.
+    assert [
+        (e.data["board"], e.data["version"], e.data["method"]) for e in started
+    ] == [(entry.title, "2.0.0", "pull")]
+    assert finished == []
+
+    assert (await emulated.update(pull_server.url)).result is PullResult.NO_UPDATES
+    await hass.async_block_till_done()
+    assert len(started) == 1
+    assert [
+        (e.data["outcome"], e.data["reason"], e.data["seconds"]) for e in finished
+    ] == [("succeeded", None, 7.5)]

@@ -267,7 +267,7 @@ class BoardEmulator:
             self.received_filesystems.append(image)
 
     def _flashed(self, invitation: Invitation, image: bytes) -> None:
-        if invitation.command == U_FLASH:
+        if invitation.command == U_FLASH and self.config.fault is not Fault.ROLLBACK:
             new_version = self._version_of(image)
         else:
             new_version = self.version

@@ -60,6 +60,11 @@ class Fault(StrEnum):
     GONE = "gone"
     """Accept the whole image, then never come back: the new image does not
     boot, so no reboot, no announcement (its mDNS records go), no answers."""
+    ROLLBACK = "rollback"
+    """Accept the whole sketch, reboot, and run the previous one again, as an
+    ESP32 with app rollback does when the new app does not mark itself valid
+    (ESP-IDF ``CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE``: the bootloader boots
+    the other OTA slot): it comes back announcing its old version."""
 
 
 type RebootHook = Callable[[str | None], Awaitable[None] | None]

@@ -11,7 +11,7 @@ Rules:
   pressing Install on the update card is that confirmation) that esp_ota has
   not seen installed yet. It stays pending until the board checks in running
   it; a sleeping board may take days, so waiting raises no repair issue.
-- **Served** (200) only if ``install.check_rules`` passes for the pending image
+- **Served** (200) only if ``install_rules.check_rules`` passes for the pending image
   with the reported free space and the core's chip family, the image kind
   matches the requested mode, and ``protocol.update_due`` says the board runs
   something else; otherwise 304.
@@ -49,7 +49,7 @@ from custom_components.esp_ota.board import EspOtaConfigEntry, board_key, ledger
 from custom_components.esp_ota.compat import find_device
 from custom_components.esp_ota.const import CONF_MAC, DOMAIN
 from custom_components.esp_ota.firmware import ChipFamily, ImageKind, TooLargeError
-from custom_components.esp_ota.install import check_rules
+from custom_components.esp_ota.install_rules import check_rules
 from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.listeners import Listeners
 from custom_components.esp_ota.storage_checks import (

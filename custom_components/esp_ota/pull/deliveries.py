@@ -20,6 +20,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.esp_ota.board import EspOtaConfigEntry, board_key
+from custom_components.esp_ota.events import async_fire_install_started
 from custom_components.esp_ota.history import async_record_outcome
 from custom_components.esp_ota.store import StagedFirmware
 
@@ -37,8 +38,11 @@ class Deliveries:
 
     @callback
     def began(self, entry: EspOtaConfigEntry, staged: StagedFirmware) -> None:
-        """Note that a download of ``staged`` starts now."""
-        self._began[board_key(entry)] = (staged.sha256, monotonic())
+        """Note that a download of ``staged`` starts now (automations: once per image)."""
+        key = board_key(entry)
+        if (previous := self._began.get(key)) is None or previous[0] != staged.sha256:
+            async_fire_install_started(self._hass, entry, staged)
+        self._began[key] = (staged.sha256, monotonic())
 
     @callback
     def refused(
@@ -52,7 +56,13 @@ class Deliveries:
         self._refused[key] = (staged.sha256, reason)
         self._hass.async_create_task(
             async_record_outcome(
-                self._hass, entry, staged, "refused", reason=reason, seconds=None
+                self._hass,
+                entry,
+                staged,
+                "refused",
+                reason=reason,
+                seconds=None,
+                error=err,
             )
         )
 

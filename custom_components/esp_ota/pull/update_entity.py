@@ -21,7 +21,7 @@ from homeassistant.components.update import UpdateEntity
 from homeassistant.core import callback
 
 from custom_components.esp_ota.board import EspOtaConfigEntry, board_key
-from custom_components.esp_ota.install import async_check_install
+from custom_components.esp_ota.install_rules import async_check_install
 from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.store import StagedFirmware
 from custom_components.esp_ota.transport import percent
