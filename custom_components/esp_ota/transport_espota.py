@@ -16,6 +16,7 @@ from .espota import (
     Command,
     ConnectBackTimeoutError,
     EspOtaError,
+    HostLookupError,
     ImageRejectedError,
     Timeouts,
     TransferError,
@@ -83,8 +84,10 @@ class EspotaTransport:
             raise self._transfer_error(err) from err
         except ImageRejectedError as err:
             raise self._error("image_rejected", message=err.board_message) from err
+        except HostLookupError as err:
+            raise self._error("board_address_unusable", host=board.host) from err
         except EspOtaError as err:
-            raise self._error("upload_failed", error=str(err)) from err
+            raise self._error("upload_failed", error=type(err).__name__) from err
         except OSError as err:
             # The address does not resolve or route (socket.gaierror and kin).
             raise self._error("board_address_unusable", host=board.host) from err
@@ -92,11 +95,9 @@ class EspotaTransport:
     def _transfer_error(self, err: TransferError) -> HomeAssistantError:
         """Name every attempt when the transfer was retried."""
         if len(err.attempts) > 1:
-            attempts = " ".join(
-                f"({n}) {text}" for n, text in enumerate(err.attempts, 1)
-            )
+            # How far the last attempt got (the uploader logs each attempt).
             return self._error(
-                "transfer_retries_failed", count=len(err.attempts), attempts=attempts
+                "transfer_retries_failed", count=len(err.attempts), **_how_far(err)
             )
         key = (
             "transfer_timeout"

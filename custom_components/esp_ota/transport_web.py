@@ -129,7 +129,7 @@ class WebTransport:
             return self._error("web_no_filesystem")
         if isinstance(err, UnexpectedAnswerError):
             return self._error("web_unexpected_answer", status=err.status)
-        return self._error("upload_failed", error=str(err))
+        return self._error("upload_failed", error=type(err).__name__)
 
     async def _async_watch_for_return(self, client: WebUpdater) -> None:
         """Poll the form page until the rebooted board answers (bounded)."""
