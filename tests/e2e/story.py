@@ -64,6 +64,7 @@ INSTALLED_JS: Final = """([entity, version]) => {
   return state?.attributes.installed_version === version
     && state.attributes.in_progress === false && state.state === "off";
 }"""
+DIALOG_CLOSED_JS: Final = "() => !history.state?.dialog"
 FIRE_EVENT_JS: Final = """([eventType]) => document.querySelector("home-assistant")
   .hass.callWS({type: "fire_event", event_type: eventType})"""
 
@@ -123,6 +124,17 @@ def close_flow(page: Any) -> None:
     flow = flow_dialog(page)
     flow.get_by_role("button", name="Close").first.click()
     expect(flow).to_be_hidden()
+    wait_dialog_history(page)
+
+
+def wait_dialog_history(page: Any) -> None:
+    """Wait until a closed dialog's step back in the history has happened.
+
+    The frontend's dialog manager pushes a history state ``{dialog: tag}``
+    when a dialog opens and calls ``history.back()`` when it closes; a page
+    loaded before that step would be left again at once.
+    """
+    page.wait_for_function(DIALOG_CLOSED_JS)
 
 
 def entry_row(page: Any, url: str, title: str) -> Any:
