@@ -104,7 +104,11 @@ def test_errors_carry_the_facts_their_case_declares(
         (b"\xe9\x00" + bytes(62), ImageKind.APP, "not_an_esp_image_segment_count"),
         (b"\xe9\x01", ImageKind.APP, "truncated_image"),
         (b"just some notes\n" * 8, ImageKind.FILESYSTEM, "not_a_filesystem_text_file"),
-        (gzip.compress(bytes(64))[:20], ImageKind.APP, "corrupt_image_gzip_end"),
+        (
+            gzip.compress(bytes(64), mtime=0)[:20],
+            ImageKind.APP,
+            "corrupt_image_gzip_end",
+        ),
         (b"\x1f\x8b\x08\x00" + bytes(60), ImageKind.APP, "corrupt_image_gzip_data"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,

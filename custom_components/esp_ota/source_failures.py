@@ -2,8 +2,8 @@
 
 A check fails on the manifest (a ``SourceError``, sources/errors.py) or on the
 image (a ``StagingError``: the download, or the image refused). Either way the
-record keeps a result (the "Source check" sensor's state) and English detail
-(logs, diagnostics), and the repair gets a cause (its text:
+record keeps a result (the "Firmware source result" sensor's state) and
+English detail (logs, diagnostics), and the repair gets a cause (its text:
 ``issues.source_failing_<cause>``) with facts that are data only.
 """
 

@@ -1,8 +1,8 @@
 """Why a check of a firmware source failed (pure Python, no Home Assistant).
 
 Every error has an English message (``str(err)``, for logs and the check's
-record) and two stable names: ``key``, the check's result (the "Source check"
-sensor's state), and ``cause``, which names its translations:
+record) and two stable names: ``key``, the check's result (the "Firmware
+source result" sensor's state), and ``cause``, which names its translations:
 ``exceptions.source_<cause>``, ``options.error.source_<cause>`` and the repair
 ``issues.source_failing_<cause>``. No English reaches a translation: the
 error's ``facts`` are data only (numbers, names from the manifest, the
