@@ -135,9 +135,9 @@ class EspOtaOptionsFlow(OptionsFlow):
             except vol.Invalid:
                 errors["base"] = "source_invalid_url"
             except SourceError as err:
+                # Its facts are data only (sources/errors.py): nothing to redact.
                 errors["base"] = f"source_{err.cause}"
-                if config is not None:
-                    placeholders |= {k: config.redact(v) for k, v in err.facts.items()}
+                placeholders |= err.facts
             else:
                 await manager.async_set(entry, config)
                 if release is not None:

@@ -8,6 +8,7 @@ manifest parser (issue 14, point 5).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 from pathlib import Path
@@ -181,12 +182,17 @@ def test_a_digest_mismatch_names_both_digests() -> None:
             {},
         ),
         (
+            aiohttp.ClientConnectorError(_KEY, OSError(errno.EHOSTUNREACH, "x")),
+            "source_connection_failed",
+            {"error": "ClientConnectorError"},
+        ),
+        (
             aiohttp.ServerDisconnectedError("gone away"),
             "source_connection_failed",
             {"error": "ServerDisconnectedError"},
         ),
     ],
-    ids=["timeout", "refused", "name", "tls", "other"],
+    ids=["timeout", "refused", "name", "tls", "no-route", "other"],
 )
 async def test_an_unreachable_source_says_why_in_the_action_error(
     hass: HomeAssistant,
