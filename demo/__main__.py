@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--public-url", default=None, help="the URL to print (where the relay listens)"
     )
+    run.add_argument(
+        "--store-faults",
+        action="store_true",
+        help="start with esp_ota stores that each raise a repair (unreadable, "
+        "newer version, a bad record, an image whose file is gone)",
+    )
     relay = commands.add_parser("relay", help="relay 127.0.0.1:PORT to a Unix socket")
     relay.add_argument("--port", type=int, required=True)
     relay.add_argument("--unix-socket", type=Path, required=True)
@@ -64,6 +70,7 @@ async def _run(args: argparse.Namespace) -> None:
         port=args.port,
         flash_speed=args.flash_speed,
         relay_socket=args.unix_socket,
+        store_faults=args.store_faults,
     )
     stop = asyncio.ensure_future(_until_stopped())
     start = asyncio.ensure_future(stack.start())
@@ -79,13 +86,23 @@ async def _run(args: argparse.Namespace) -> None:
                     state += f"; its firmware source offers {DEMO_SOURCE_VERSION}"
                 if spec.fault == "gone":
                     state += "; never comes back from an update"
+                if spec.failing_source:
+                    state += "; its firmware source fails (the manifest is gone)"
                 _say(
                     f"  {spec.hostname} ({spec.core}, version {spec.version}): {state}"
                 )
-            if (pull := stack.pull) is not None:
+            for pull in (stack.pull, stack.cramped_pull):
+                if pull is None:
+                    continue
+                room = (
+                    f"; {pull.free_space} bytes free, too few for the demo firmware"
+                    if pull.free_space
+                    else ""
+                )
                 _say(
                     f"  {pull.hostname} ({pull.core}, version {pull.version}, "
-                    f"inbox {pull.device}): pulls every {pull.interval:g} s; added"
+                    f"inbox {pull.device}): pulls every {pull.interval:g} s; "
+                    f"added{room}"
                 )
             _say("Press Ctrl-C to stop everything.")
             await stop

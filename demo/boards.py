@@ -1,6 +1,6 @@
 """The demo's emulated boards, each announced over real mDNS.
 
-Seven boards: an ESP8266 with an OTA password (added by the demo itself, with
+Eight boards: an ESP8266 with an OTA password (added by the demo itself, with
 a firmware source that offers a newer version), an
 ESP32 without one (left "Discovered" for the person, or the e2e test, to add
 in the UI), a pull-mode ESP32 that checks in at esp_ota's pull server (added
@@ -13,12 +13,16 @@ board it knows already has).
 Two more stay "Discovered" so that every dialog can be seen: an ESP8266 with
 a password (esp8266-porch) and a web updater board that announces its page
 (esp32-barn). One more is added by the demo but never comes back from an
-update (esp32-cellar), for the "did not come back" repair.
+update (esp32-cellar), for the "did not come back" repair; its firmware
+source's manifest goes away after it was set, for the "keeps failing" repair.
+A second pull board (esp32-loft) has too little room for the demo firmware,
+for the "does not fit" repair.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 import sys
 from typing import Final
 
@@ -41,6 +45,9 @@ class BoardSpec:
     """Its cards are on the demo dashboard (False: it is never added)."""
     fault: str | None = None
     """An emulator fault (``--fault``), e.g. ``gone``: the new image never boots."""
+    failing_source: bool = False
+    """The demo gives it a firmware source, then the source's manifest goes
+    away (auto_add only): every check fails, for the "keeps failing" repair."""
 
 
 ESP8266_BOARD: Final = BoardSpec(
@@ -71,6 +78,7 @@ CELLAR_BOARD: Final = BoardSpec(
     auto_add=True,
     port=3233,  # the garden board has 3232
     fault="gone",
+    failing_source=True,
 )
 PUSH_BOARDS: Final = (ESP8266_BOARD, ESP32_BOARD, PORCH_BOARD, CELLAR_BOARD)
 PULL_BOARD_HOSTNAME: Final = "esp32-pull"
@@ -115,6 +123,8 @@ class PullBoardSpec:
     version: str
     interval: float
     core: str = "esp32"
+    free_space: int | None = None
+    """Free sketch space it reports; None: the emulator's default (room enough)."""
 
     @property
     def unique_id(self) -> str:
@@ -137,6 +147,15 @@ PULL_BOARD: Final = PullBoardSpec(
     # Short, so that Install on its card shows an effect within seconds; the
     # pull server allows one check-in per 10 s from a board.
     interval=10.0,
+)
+# A second pull board with too little free space for the demo firmware:
+# pressing Install on it raises the "does not fit" repair at its next check-in.
+LOFT_BOARD: Final = PullBoardSpec(
+    hostname="esp32-loft",
+    mac="24:0A:C4:00:00:03",
+    version="1.0.0",
+    interval=10.0,
+    free_space=128 * 1024,
 )
 # The pull board reads the secret URL from here (``--pull @NAME``), so that
 # the token never shows in a process listing.
@@ -161,6 +180,7 @@ def pull_board_command(spec: PullBoardSpec = PULL_BOARD) -> list[str]:
         spec.version,
         "--interval",
         str(spec.interval),
+        *(["--free-space", str(spec.free_space)] if spec.free_space else []),
     ]
 
 
@@ -208,8 +228,19 @@ BARN_BOARD: Final = WebBoardSpec(
 )
 
 
-def web_board_command(spec: WebBoardSpec = WEB_BOARD) -> list[str]:
-    """Return the web updater board's command line."""
+def password_file(run_dir: Path, spec: WebBoardSpec) -> Path:
+    """Return the file a web board reads its password from, in the demo's run folder.
+
+    Writing another password there is as if the board had been flashed with
+    new credentials: esp_ota's next install gets a 401 and asks for them.
+    """
+    return run_dir / f"{spec.hostname}.password"
+
+
+def web_board_command(
+    spec: WebBoardSpec = WEB_BOARD, secret: Path | None = None
+) -> list[str]:
+    """Return the web updater board's command line (``secret``: its password file)."""
     return [
         sys.executable,
         "-m",
@@ -223,8 +254,11 @@ def web_board_command(spec: WebBoardSpec = WEB_BOARD) -> list[str]:
         str(spec.port),
         "--username",
         spec.username,
-        "--password",
-        spec.password,
+        *(
+            ["--password-file", str(secret)]
+            if secret
+            else ["--password", spec.password]
+        ),
         "--version",
         spec.version,
         "--free-space",

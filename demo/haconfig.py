@@ -227,3 +227,60 @@ def place_demo_source(config_dir: Path, hostname: str) -> str:
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
     return f"/local/{DEMO_SOURCE_FOLDER}/{hostname}/manifest.json"
+
+
+# What the demo's --store-faults writes: each file gives one of the repairs
+# esp_ota raises only when it loads its stores (storage_checks.py, store.py).
+RETIRED_BOARD: Final = "esp32-retired"
+RETIRED_VERSION: Final = "0.9.0"
+
+
+def write_store_faults(config_dir: Path) -> None:
+    """Write esp_ota stores that load with a repair each, before Home Assistant starts.
+
+    - ``esp_ota.firmware``: an image staged for a board that is gone, whose
+      file is missing ("Staged firmware ... is gone");
+    - ``esp_ota.ledger``: storage version 2, as a newer esp_ota writes it;
+    - ``esp_ota.pull``: one check-in record that does not read;
+    - ``esp_ota.settings``: a list where an object belongs (unreadable).
+    """
+    storage = config_dir / ".storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    image = {
+        "board": RETIRED_BOARD,
+        "sha256": "a" * 64,
+        "md5": "b" * 32,
+        "size": DEMO_FIRMWARE_SIZE,
+        "kind": "app",
+        "chip": "esp32",
+        "version": RETIRED_VERSION,
+        "project": None,
+        "release_notes": None,
+        "source": "upload",
+        "filename": f"{RETIRED_BOARD}.bin",
+        "staged_at": "2026-01-01T00:00:00+00:00",
+    }
+    _write_storage(config_dir, "esp_ota.firmware", {"images": [image]}, 1)
+    _write_storage(
+        config_dir, "esp_ota.ledger", {"confirmations": {}, "installed": {}}, 2
+    )
+    _write_storage(config_dir, "esp_ota.pull", {"board": {"check_in": "?"}}, 1)
+    document = {"version": 1, "minor_version": 1, "key": "esp_ota.settings"}
+    (storage / "esp_ota.settings").write_text(
+        json.dumps({**document, "data": []}), "utf-8"
+    )
+
+
+# A plain JSON manifest offering the version the board already runs: setting
+# it stages nothing. The demo removes it once set, so every check then fails.
+FAILING_SOURCE_VERSION: Final = "1.0.0"
+
+
+def place_failing_source(config_dir: Path, hostname: str) -> tuple[str, Path]:
+    """Publish a manifest for ``hostname``; return its path on HA and its file."""
+    folder = config_dir / "www" / DEMO_SOURCE_FOLDER / hostname
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = folder / "manifest.json"
+    document = {"version": FAILING_SOURCE_VERSION, "url": f"{hostname}.bin"}
+    manifest.write_text(json.dumps(document), "utf-8")
+    return f"/local/{DEMO_SOURCE_FOLDER}/{hostname}/manifest.json", manifest

@@ -144,16 +144,18 @@ class HassApi:
             raise HassApiError(message)
         return url
 
-    async def set_firmware_source(self, entry_id: str, url: str) -> str:
+    async def set_firmware_source(
+        self, entry_id: str, url: str, expect: str = "staged"
+    ) -> str:
         """Give the board ``entry_id`` a firmware source; return the check's result.
 
-        The action returns when the source was checked; the demo wants its
-        newer version staged, so any other result is an error.
+        The action returns when the source was checked; a result other than
+        ``expect`` (usually: its newer version staged) is an error.
         """
         path = "/api/services/esp_ota/set_firmware_source?return_response"
         answer = await self._post(path, {"config_entry_id": entry_id, "url": url})
         result = str(answer.get("service_response", {}).get("result"))
-        if result != "staged":
-            message = f"the demo's firmware source was not staged: {result}"
+        if result != expect:
+            message = f"the demo's firmware source was not {expect}: {result}"
             raise HassApiError(message)
         return result

@@ -24,6 +24,7 @@ import aiohttp
 
 from .boards import (
     BARN_BOARD,
+    LOFT_BOARD,
     PULL_BOARD,
     PULL_URL_VARIABLE,
     PUSH_BOARDS,
@@ -32,10 +33,18 @@ from .boards import (
     PullBoardSpec,
     WebBoardSpec,
     emulator_command,
+    password_file,
     pull_board_command,
     web_board_command,
 )
-from .haconfig import REPO, place_demo_firmware, place_demo_source, write_config
+from .haconfig import (
+    REPO,
+    place_demo_firmware,
+    place_demo_source,
+    place_failing_source,
+    write_config,
+    write_store_faults,
+)
 from .hass_api import HassApi
 from .netns import assert_private_network
 from .relay import unix_to_tcp
@@ -69,6 +78,10 @@ class DemoStack:
     processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     pull: PullBoardSpec | None = PULL_BOARD
     """The pull-mode board; None leaves the pull server off."""
+    cramped_pull: PullBoardSpec | None = LOFT_BOARD
+    """A pull board without room for the demo firmware; None: no such board."""
+    store_faults: bool = False
+    """Start with esp_ota stores that each raise a repair (write_store_faults)."""
     web: WebBoardSpec | None = WEB_BOARD
     """The web updater board (a person adds it by hand); None: no such board."""
     discovered_web: WebBoardSpec | None = BARN_BOARD
@@ -105,15 +118,17 @@ class DemoStack:
         if self.web is not None:
             devices.append(self.web.device)
             place_demo_firmware(self.config_dir, self.web.device)
-        if self.pull is not None:
+        for pull in self._pull_boards:
             # Its device and entities take the entry's name; its watched
             # folder keeps esp_ota's host name (esp- and the MAC digits).
-            devices.append(self.pull.hostname)
-            place_demo_firmware(self.config_dir, self.pull.device)
+            devices.append(pull.hostname)
+            place_demo_firmware(self.config_dir, pull.device)
         pushed = [spec.hostname for spec in self.boards if spec.on_dashboard]
         if self.web is not None:
             pushed.append(self.web.device)
         write_config(self.config_dir, self.port, devices, pushed)
+        if self.store_faults:
+            write_store_faults(self.config_dir)
         for spec in self.boards:
             if spec.on_dashboard and not spec.firmware_source:
                 place_demo_firmware(self.config_dir, spec.hostname)
@@ -121,6 +136,11 @@ class DemoStack:
             spec.hostname: place_demo_source(self.config_dir, spec.hostname)
             for spec in self.boards
             if spec.auto_add and spec.firmware_source
+        }
+        failing = {
+            spec.hostname: place_failing_source(self.config_dir, spec.hostname)
+            for spec in self.boards
+            if spec.auto_add and spec.failing_source
         }
         await self._spawn(
             "home-assistant",
@@ -139,25 +159,36 @@ class DemoStack:
         )
         for spec in self.boards:
             await self._spawn(spec.hostname, emulator_command(spec, self.flash_speed))
-        for web in (self.web, self.discovered_web):
-            if web is not None:
-                await self._spawn(web.hostname, web_board_command(web))
+        if self.web is not None:
+            # Its password lives in a file, so that it can change while it runs.
+            secret = password_file(self.run_dir, self.web)
+            secret.write_text(self.web.password, "utf-8")
+            await self._spawn(self.web.hostname, web_board_command(self.web, secret))
+        if self.discovered_web is not None:
+            web = self.discovered_web
+            await self._spawn(web.hostname, web_board_command(web))
         async with aiohttp.ClientSession() as session:
             api = HassApi(session, self.url)
             async with asyncio.timeout(HA_START_TIMEOUT):
                 await self._watch(api.wait_until_up())
             await api.onboard(name="Demo", username=USERNAME, password=PASSWORD)
             async with asyncio.timeout(DISCOVERY_TIMEOUT):
-                entries = [
-                    await self._add_push_board(api, spec, sources.get(spec.hostname))
+                entries = {
+                    spec.hostname: await self._add_push_board(
+                        api, spec, sources.get(spec.hostname)
+                    )
                     for spec in self.boards
                     if spec.auto_add
-                ]
-                if self.pull is not None:
+                }
+                for hostname, (path, manifest) in failing.items():
+                    await self._break_source(api, entries[hostname], path, manifest)
+                if self._pull_boards:
                     if not entries:
                         message = "the pull server's options need a board added first"
                         raise RuntimeError(message)
-                    await self._start_pull_board(api, self.pull, entries[0])
+                    url = await api.enable_pull_server(next(iter(entries.values())))
+                    for pull in self._pull_boards:
+                        await self._start_pull_board(api, pull, url)
         if self.relay_socket is not None:
             self._relay = await unix_to_tcp(self.relay_socket, "127.0.0.1", self.port)
 
@@ -178,11 +209,27 @@ class DemoStack:
             await api.set_firmware_source(entry_id, f"{self.url}{source}")
         return entry_id
 
-    async def _start_pull_board(
-        self, api: HassApi, spec: PullBoardSpec, entry_id: str
+    @property
+    def _pull_boards(self) -> list[PullBoardSpec]:
+        return [p for p in (self.pull, self.cramped_pull) if p is not None]
+
+    async def _break_source(
+        self, api: HassApi, entry_id: str, path: str, manifest: Path
     ) -> None:
-        """Turn the pull server on, start the board, add it once it checked in."""
-        url = await api.enable_pull_server(entry_id)
+        """Set a board's firmware source, then take its manifest away.
+
+        As when a publisher moves its files: every later check fails (404),
+        and the third failure in a row raises the "keeps failing" repair.
+        """
+        await api.set_firmware_source(
+            entry_id, f"{self.url}{path}", expect="up_to_date"
+        )
+        await asyncio.to_thread(manifest.unlink)
+
+    async def _start_pull_board(
+        self, api: HassApi, spec: PullBoardSpec, url: str
+    ) -> None:
+        """Start the board (the pull server is on); add it once it checked in."""
         await self._spawn(
             spec.hostname, pull_board_command(spec), env={PULL_URL_VARIABLE: url}
         )

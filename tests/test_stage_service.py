@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+import socket
+import ssl
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -153,18 +156,45 @@ async def test_download_announcing_a_huge_length_is_refused_before_reading(
     assert err.value.translation_key == "download_too_large"
 
 
+# aiohttp's connector errors as the library raises them (key: host, port, ssl).
+_KEY = SimpleNamespace(host="firmware.example", port=443, ssl=True)
+
+
 @pytest.mark.parametrize(
     ("mock_kwargs", "key", "placeholders"),
     [
         (
             {"exc": aiohttp.ClientConnectionError("no route")},
             "download_failed",
-            {"url": URL, "reason": "no route"},
+            {"url": URL, "host": "-", "error": "ClientConnectionError"},
         ),
-        ({"exc": TimeoutError()}, "download_timeout", {"url": URL}),
+        (
+            {
+                "exc": aiohttp.ClientConnectorError(
+                    _KEY, ConnectionRefusedError(111, "x")
+                )
+            },
+            "download_connection_refused",
+            {"url": URL, "host": "-", "error": "ClientConnectorError"},
+        ),
+        (
+            {"exc": aiohttp.ClientConnectorError(_KEY, socket.gaierror(-2, "x"))},
+            "download_name_not_resolved",
+            {"url": URL, "host": "firmware.example", "error": "ClientConnectorError"},
+        ),
+        (
+            {"exc": aiohttp.ClientConnectorSSLError(_KEY, ssl.SSLError(1, "x"))},
+            "download_tls",
+            {"url": URL, "host": "-", "error": "ClientConnectorSSLError"},
+        ),
+        (
+            {"exc": TimeoutError()},
+            "download_timeout",
+            {"url": URL, "host": "-", "error": "TimeoutError"},
+        ),
         ({"status": 404}, "download_http_status", {"url": URL, "status": "404"}),
     ],
-    ids=["connection", "timeout", "not-found"],
+    ids=["connection", "refused", "name", "tls", "timeout", "not-found"],
 )
 async def test_unreachable_url_is_reported(
     hass: HomeAssistant,

@@ -33,12 +33,14 @@ from custom_components.esp_ota.firmware import (
     WrongChipError,
     errors as firmware_errors,
 )
+from custom_components.esp_ota.source_failures import IMAGE_CAUSES
+from custom_components.esp_ota.sources import errors as source_errors
 from custom_components.esp_ota.staging import staging_error
 from custom_components.esp_ota.store import ImageTooLargeError
 
 from .helpers import INTEGRATION, TRANSLATION_KEY
 from .icu_syntax import IcuSyntaxError, check
-from .placeholder_sites import Sites, collect, untold
+from .placeholder_sites import UNKNOWN, Sites, collect, untold
 
 FILES = [INTEGRATION / "strings.json", *sorted(INTEGRATION.glob("translations/*.json"))]
 IDS = [str(path.relative_to(INTEGRATION)) for path in FILES]
@@ -146,6 +148,38 @@ def _firmware_facts() -> dict[str, set[str]]:
     return found
 
 
+def _source_facts() -> dict[str, set[str]]:
+    """Return the facts each cause of a failed source check carries."""
+    found: dict[str, set[str]] = {
+        cause: set(facts) for cause, facts in IMAGE_CAUSES.items()
+    }
+    for cls in vars(source_errors).values():
+        if isinstance(cls, type) and issubclass(cls, source_errors.SourceError):
+            found.setdefault(cls.cause, set()).update(cls.fact_names)
+    return found
+
+
+def _source_expected(where: str, facts: dict[str, set[str]]) -> set[str] | None:
+    """Placeholders of a source text: its cause's facts and what its site adds.
+
+    The code passes ``err.facts`` (sources/errors.py: each class's
+    ``fact_names``, which tests/sources checks against what is raised) with
+    the URL (actions), the board (the options form) or both and the count of
+    failures (the repair); the syntax tree cannot tell the class.
+    """
+    section, name, *_ = where.split(".")
+    if section == "exceptions" and name != "source_missing":
+        cause, added = name.removeprefix("source_"), {"url"}
+    elif where.startswith("options.error."):
+        cause, added = where.split(".")[2].removeprefix("source_"), {"board"}
+    elif section == "issues":
+        cause = name.removeprefix("source_failing_")
+        added = {"board", "url", "failures"}
+    else:
+        return None
+    return facts[cause] | added if cause in facts else None
+
+
 def _expected(sites: Sites, where: str) -> set[str] | None:
     """Placeholders the code passes for a text, or None if no site names it."""
     parts = where.split(".")
@@ -169,6 +203,11 @@ def _placeholder_problems(package: Path) -> list[str]:
         sites.keys[f"options.error.{key}"] |= keys | {"board"}
         sites.keys[f"exceptions.{key}"] |= keys
     firmware_facts = _firmware_facts()
+    source_facts = _source_facts()
+    if UNKNOWN in sites.keys["options.step.source"]:
+        # The step's placeholders take the refused source's facts (its errors).
+        sites.keys["options.step.source"] -= {UNKNOWN}
+        sites.keys["options.step.source"] |= set().union(*source_facts.values())
     problems = []
     for where, text in _texts(_load(package / "strings.json")):
         used = _placeholders(text)
@@ -189,6 +228,10 @@ def _placeholder_problems(package: Path) -> list[str]:
                 if where.startswith("options.")
                 else facts
             )
+        if where.startswith(
+            ("exceptions.source_", "options.error.source_", "issues.source_failing_")
+        ):
+            expected = _source_expected(where, source_facts)
         if expected is None or untold(expected):
             problems.append(f"{where}: no code site tells its placeholders")
         elif missing := used - expected:
@@ -222,7 +265,7 @@ PLANTED = [
     ("issues", "store_records_skipped", "description"),
     ("issues", "store_unreadable", "title"),
     ("issues", "pull_no_room", "description"),
-    ("issues", "source_failing", "description"),
+    ("issues", "source_failing_timeout", "description"),
 ]
 
 

@@ -134,7 +134,7 @@ class EspOtaOptionsFlow(OptionsFlow):
         manager = self.hass.data[DATA_SOURCES]
         current = source_config(entry)
         errors: dict[str, str] = {}
-        placeholders = {"board": entry.title, "detail": ""}
+        placeholders = {"board": entry.title}
         if user_input is not None:
             try:
                 config = config_from_form(user_input, current)
@@ -144,8 +144,9 @@ class EspOtaOptionsFlow(OptionsFlow):
             except vol.Invalid:
                 errors["base"] = "source_invalid_url"
             except SourceError as err:
-                errors["base"] = f"source_{err.key}"
-                placeholders["detail"] = config.redact(str(err)) if config else ""
+                # Its facts are data only (sources/errors.py): nothing to redact.
+                errors["base"] = f"source_{err.cause}"
+                placeholders |= err.facts
             else:
                 await manager.async_set(entry, config)
                 if release is not None:

@@ -28,14 +28,6 @@ def redact_url(url: str) -> str:
         return REDACTED
 
 
-def redact_text(text: str, url: str) -> str:
-    """Replace a URL (as given, or as a client library quotes it) in a text."""
-    safe = redact_url(url)
-    for form in {url, str(_parsed(url))} - {""}:
-        text = text.replace(form, safe)
-    return text
-
-
 def url_filename(url: str) -> str | None:
     """Return the last path segment of a URL (never its query)."""
     return _parsed(url).name or None

@@ -65,10 +65,10 @@ def source_error(err: SourceError, config: SourceConfig) -> HomeAssistantError:
     """Translate a failed source check for the person who set the source."""
     return HomeAssistantError(
         translation_domain=DOMAIN,
-        translation_key=f"source_{err.key}",
+        translation_key=f"source_{err.cause}",
         translation_placeholders={
+            **{name: config.redact(value) for name, value in err.facts.items()},
             "url": config.safe_url,
-            "detail": config.redact(str(err)),
         },
     )
 

@@ -16,10 +16,16 @@ import aiohttp
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from .network_errors import network_cause
 from .sources.config import SourceConfig
-from .sources.manifest import (
+from .sources.errors import (
     HttpStatusError,
-    ManifestError,
+    ManifestTooLargeError,
+    NotJsonError,
+    SourceNameError,
+    SourceRefusedError,
+    SourceTimeoutError,
+    SourceTlsError,
     UnauthorizedError,
     UnreachableError,
 )
@@ -63,12 +69,21 @@ async def async_fetch_manifest(hass: HomeAssistant, config: SourceConfig) -> Any
             body = await response.content.read(MAX_MANIFEST_SIZE + 1)
     except (aiohttp.ClientError, TimeoutError) as err:
         message = config.redact(str(err) or type(err).__name__)
-        raise UnreachableError(message) from err
+        cause, facts = network_cause(err)
+        raise _UNREACHABLE.get(cause, UnreachableError)(message, **facts) from err
     if len(body) > MAX_MANIFEST_SIZE:
         message = f"the manifest is larger than {MAX_MANIFEST_SIZE} bytes"
-        raise ManifestError(message)
+        raise ManifestTooLargeError(message, limit=MAX_MANIFEST_SIZE)
     try:
         return json.loads(body)
     except ValueError as err:
         message = f"the manifest is not JSON: {err}"
-        raise ManifestError(message) from err
+        raise NotJsonError(message) from err
+
+
+_UNREACHABLE: Final[dict[str, type[UnreachableError]]] = {
+    "timeout": SourceTimeoutError,
+    "connection_refused": SourceRefusedError,
+    "name_not_resolved": SourceNameError,
+    "tls": SourceTlsError,
+}

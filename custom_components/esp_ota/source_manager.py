@@ -41,6 +41,7 @@ from .const import CONF_BOARD, DOMAIN
 from .firmware import ChipFamily, ImageKind, family_for_board
 from .ledger import DATA_LEDGER
 from .listeners import Listeners
+from .source_failures import Failure, staging_failure
 from .source_fetch import async_fetch_manifest, auth_headers
 from .sources.config import OPTION_KEY, SourceConfig
 from .sources.manifest import Release, SourceError, parse_manifest, verify_digest
@@ -210,12 +211,11 @@ class SourceManager:
                     release = await self.async_validate(entry, config)
                 result = await self._async_take(entry, config, release, state)
             except SourceError as err:
-                self._failed(entry, config, state, err.key, str(err))
+                failure = Failure(err.key, str(err), err.cause, err.facts)
+                self._failed(entry, config, state, failure)
             except StagingError as err:
-                key = err.translation_key or ""
-                if key not in ("download_failed", "download_too_large"):
-                    key = "image_refused"
-                self._failed(entry, config, state, key, str(err))
+                version = release.version if release else "-"
+                self._failed(entry, config, state, staging_failure(err, version))
             else:
                 self._succeeded(entry, config, state, result, release)
             await self._async_save()
@@ -291,10 +291,9 @@ class SourceManager:
         entry: ConfigEntry,
         config: SourceConfig,
         state: SourceState,
-        key: str,
-        detail: str,
+        failure: Failure,
     ) -> None:
-        detail = config.redact(detail)
+        key, detail = failure.result, config.redact(failure.detail)
         state.last_check = dt_util.utcnow().isoformat()
         state.result, state.detail = key, detail
         state.failures += 1
@@ -313,12 +312,12 @@ class SourceManager:
                 source_issue_id(entry.entry_id),
                 is_fixable=False,
                 severity=ir.IssueSeverity.WARNING,
-                translation_key="source_failing",
+                translation_key=f"source_failing_{failure.cause}",
                 translation_placeholders={
+                    **{name: config.redact(v) for name, v in failure.facts.items()},
                     "board": entry.title,
                     "url": config.safe_url,
                     "failures": str(state.failures),
-                    "detail": detail,
                 },
             )
 

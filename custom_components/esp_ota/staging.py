@@ -8,6 +8,7 @@ every refusal reaches the person as the same translated message.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import errno
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -28,7 +29,8 @@ from .firmware import (
     WrongChipError,
     family_for_board,
 )
-from .redact import redact_text, redact_url
+from .network_errors import network_cause
+from .redact import redact_url
 from .store import MAX_IMAGE_SIZE, ImageTooLargeError, StageRequest, get_store
 
 if TYPE_CHECKING:
@@ -76,15 +78,33 @@ async def async_stage_for_entry(
     except (FirmwareError, FitError, ImageTooLargeError) as err:
         raise staging_error(err) from err
     except OSError as err:
-        # No machine path in the message: the reason, and which side failed.
+        # No machine path and no OS English: the cause by errno, the file's name.
         raise StorageError(
             translation_domain=DOMAIN,
-            translation_key="staging_storage_failed",
+            translation_key=_STORAGE_ERRORS.get(err.errno, "staging_storage_failed"),
             translation_placeholders={
-                "reason": err.strerror or type(err).__name__,
                 "file": filename or "-",
+                "error": type(err).__name__,
+                "errno": "-" if err.errno is None else str(err.errno),
             },
         ) from err
+
+
+_STORAGE_ERRORS: Final[dict[int | None, str]] = {
+    errno.ENOSPC: "staging_disk_full",
+    errno.EDQUOT: "staging_disk_full",
+    errno.EACCES: "staging_permission_denied",
+    errno.EPERM: "staging_permission_denied",
+    errno.EROFS: "staging_read_only",
+}
+# staging.async_download's keys by network_errors' cause; the rest is the
+# generic "download_failed" with the exception's type name.
+_DOWNLOAD_ERRORS: Final = {
+    "timeout": "download_timeout",
+    "connection_refused": "download_connection_refused",
+    "name_not_resolved": "download_name_not_resolved",
+    "tls": "download_tls",
+}
 
 
 def staging_error(err: Exception) -> StagingError:
@@ -148,20 +168,17 @@ async def async_download(
                 if len(data) > MAX_IMAGE_SIZE:
                     raise _too_big(url_text)
             return bytes(data)
-    except TimeoutError as err:
+    except (TimeoutError, aiohttp.ClientError) as err:
+        # The cause and data, not the library's English (which may also
+        # carry the URL with its secrets).
+        cause, facts = network_cause(err)
         raise StagingError(
             translation_domain=DOMAIN,
-            translation_key="download_timeout",
-            translation_placeholders=placeholders,
-        ) from err
-    except aiohttp.ClientError as err:
-        # The library's own words (e.g. the OS error): the only detail there is.
-        raise StagingError(
-            translation_domain=DOMAIN,
-            translation_key="download_failed",
+            translation_key=_DOWNLOAD_ERRORS.get(cause, "download_failed"),
             translation_placeholders={
                 **placeholders,
-                "reason": redact_text(str(err), url) or type(err).__name__,
+                "host": facts.get("host", "-"),
+                "error": facts.get("error", type(err).__name__),
             },
         ) from err
 

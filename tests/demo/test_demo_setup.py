@@ -18,12 +18,14 @@ from demo import haconfig
 from demo.boards import (
     ESP32_BOARD,
     ESP8266_BOARD,
+    LOFT_BOARD,
     PULL_BOARD,
     PULL_URL_VARIABLE,
     emulator_command,
     pull_board_command,
 )
 from demo.haconfig import (
+    DEMO_FIRMWARE_SIZE,
     DEMO_FIRMWARE_VERSION,
     INTEGRATION,
     place_demo_firmware,
@@ -118,6 +120,17 @@ def test_pull_board_runs_the_emulators_pull_mode_with_the_url_from_its_env() -> 
     assert args.board_version == PULL_BOARD.version
     assert args.interval == PULL_BOARD.interval
     assert not any("/api/esp_ota/pull/" in part for part in command)
+
+
+def test_the_cramped_pull_board_reports_less_room_than_the_demo_firmware() -> None:
+    args = build_parser().parse_args(pull_board_command(LOFT_BOARD)[3:])
+
+    assert args.free_space == LOFT_BOARD.free_space
+    assert LOFT_BOARD.free_space is not None
+    assert LOFT_BOARD.free_space < DEMO_FIRMWARE_SIZE
+    assert LOFT_BOARD.mac != PULL_BOARD.mac
+    assert LOFT_BOARD.interval >= RATE_PERIOD
+    assert "--free-space" not in pull_board_command(PULL_BOARD)
 
 
 def test_pull_board_is_known_to_esp_ota_by_its_mac() -> None:

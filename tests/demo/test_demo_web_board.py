@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from custom_components.esp_ota.store import safe_name
-from demo.boards import ESP8266_BOARD, WEB_BOARD, web_board_command
+from demo.boards import ESP8266_BOARD, WEB_BOARD, password_file, web_board_command
 from demo.haconfig import place_demo_firmware, write_config
 from tools.esp_emulator.__main__ import build_parser
 from tools.esp_emulator.config import Core
@@ -74,3 +74,17 @@ def test_the_automation_installs_on_the_esp8266_without_a_person(
             "target": {"entity_id": "update.esp8266_workshop_firmware"},
         }
     ]
+
+
+def test_the_demo_web_board_reads_its_password_from_a_file_it_can_change(
+    tmp_path: Path,
+) -> None:
+    secret = password_file(tmp_path, WEB_BOARD)
+    args = build_parser().parse_args(web_board_command(WEB_BOARD, secret)[3:])
+
+    assert secret.parent == tmp_path
+    assert (args.username, args.password, args.password_file) == (
+        WEB_BOARD.username,
+        None,
+        secret,
+    )

@@ -131,6 +131,8 @@ def demo(tmp_path: Path) -> Iterator[str]:
             str(run_dir),
             "--port",
             str(PORT),
+            # The repairs esp_ota raises only when it loads its stores.
+            "--store-faults",
         ],
         cwd=REPO,
         stdout=subprocess.PIPE,

@@ -4,12 +4,13 @@ The story (chapters in ``story.py``): add the discovered ESP32; add the web
 updater board by hand; upload firmware for the ESP8266 (a file for the wrong
 chip first, then the right one); read the pull server URL in the settings and
 add a second pull board from its "New board checked in" discovery; read the
-repair an unconfirmed automation install raises; install on the ESP32, the
-web updater board and the pull board; give the ESP8266 a wrong password
-(Reconfigure), see its install fail and the re-authentication fix it, then
-install on it with progress. Every dialog is checked for untranslated text;
-the dialogs the story does not pass through are opened and closed
-(``dialogs.py``).
+repair an unconfirmed automation install raises; install on the ESP32, on
+the web updater board (its password changed: the install fails, its
+re-authentication fixes it) and on the pull board; give the ESP8266 a wrong
+password (Reconfigure), see its install fail and the re-authentication fix
+it, then install on it with progress. Every dialog is checked for
+untranslated text; the dialogs and repairs the story does not pass through
+are opened and closed (``dialogs.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Final
 
 import pytest
 
-from demo.boards import ESP32_BOARD, ESP8266_BOARD, PULL_BOARD, WEB_BOARD
+from demo.boards import ESP32_BOARD, ESP8266_BOARD, PULL_BOARD, WEB_BOARD, password_file
 from demo.haconfig import DEMO_FIRMWARE_VERSION
 from demo.stack import PASSWORD, USERNAME
 from tests.e2e import dialogs, story
@@ -48,6 +49,9 @@ ATTIC_NAME: Final = "esp8266-attic"
 PULL_URL_VARIABLE: Final = "ESP_OTA_E2E_PULL_URL"
 # How much of Home Assistant's log a failure prints.
 LOG_TAIL_LINES: Final = 200
+WEB_LAST_INSTALL: Final = f"sensor.{story.slug(WEB_BOARD.device)}_last_install"
+# The web board's new password (written to its password file mid-story).
+NEW_WEB_PASSWORD: Final = "shed-update-2"
 
 
 def log_in(page: Any, url: str) -> None:
@@ -117,15 +121,39 @@ def update_esp32(page: Any, url: str, screenshots: Path) -> None:
     )
 
 
-def update_web_board(page: Any, url: str) -> None:
-    """Install on the web updater board the 2.0.0 its watched folder staged."""
+def update_web_board(page: Any, url: str, run_dir: Path) -> None:
+    """Install on the web board after its password changed: 401, re-auth, install."""
+    from playwright.sync_api import expect  # optional dependency
+
     page.wait_for_function(
         story.STAGED_JS,
         arg=[story.WEB_ENTITY, DEMO_FIRMWARE_VERSION],
         timeout=STAGED_TIMEOUT_MS,
     )
+    # Someone flashed the board with new credentials since it was added.
+    password_file(run_dir, WEB_BOARD).write_text(NEW_WEB_PASSWORD, "utf-8")
     dialog = story.open_update_dialog(page, url, WEB_BOARD.device)
     # A web updater board announces no version: esp_ota has not flashed it yet.
+    story.press_install(dialog, "unknown")
+    page.wait_for_function(
+        "([entity]) => document.querySelector('home-assistant')?.hass"
+        "?.states[entity]?.state === 'failed'",
+        arg=[WEB_LAST_INSTALL],
+        timeout=30_000,
+    )
+    story.assert_clean(page, "the failed web install")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    story.wait_history_settled(page)
+    dialogs.fix_web_credentials_by_reauth(page, url, NEW_WEB_PASSWORD)
+    # The entry reloads with the new credentials; its card comes back.
+    page.wait_for_function(
+        "([entity]) => ['on', 'off'].includes(document.querySelector("
+        "'home-assistant')?.hass?.states[entity]?.state)",
+        arg=[story.WEB_ENTITY],
+        timeout=30_000,
+    )
+    dialog = story.open_update_dialog(page, url, WEB_BOARD.device)
     story.press_install(dialog, "unknown")
     story.wait_installed(page, dialog, story.WEB_ENTITY, DEMO_FIRMWARE_VERSION)
 
@@ -206,6 +234,7 @@ def print_log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> None:
 def tell_the_story(demo: str, page: Any, screenshots: Path, tmp_path: Path) -> None:
     """Run every chapter in order."""
     log_in(page, demo)
+    dialogs.open_store_repairs(page, demo)
     add_discovered_esp32(page, demo, screenshots)
     story.add_web_board_by_hand(page, demo)
     dialogs.open_every_other_dialog(page, demo)
@@ -234,7 +263,10 @@ def tell_the_story(demo: str, page: Any, screenshots: Path, tmp_path: Path) -> N
     dialogs.install_on_board_that_never_returns(page, demo)
 
     update_esp32(page, demo, screenshots)
-    update_web_board(page, demo)
+    # The demo fixture runs the demo in tmp_path / "run" (tests/e2e/conftest.py).
+    update_web_board(page, demo, tmp_path / "run")
     update_pull_board(page, demo)
+    dialogs.open_no_room_repair(page, demo)
+    dialogs.open_source_failing_repair(page, demo)
     dialogs.open_did_not_return_repair(page, demo)
     update_esp8266(page, demo, screenshots)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 import re
 
 import aiohttp
@@ -35,6 +36,30 @@ AUTH = {"Authorization": "Basic dTpw"}
 
 def _url(board: WebUpdaterEmulator) -> str:
     return f"http://127.0.0.1:{board.port}/update"
+
+
+async def test_a_password_file_changes_the_credentials_while_the_board_runs(
+    session: aiohttp.ClientSession, socket_enabled: None, tmp_path: Path
+) -> None:
+    secret = tmp_path / "password"
+    secret.write_text("p\n", encoding="utf-8")
+    emulator = WebUpdaterEmulator(
+        WebUpdaterConfig(core=Core.ESP32, username="u", password_file=secret)
+    )
+    await emulator.start()
+    try:
+        async with session.get(_url(emulator), headers=AUTH) as response:
+            assert response.status == 200
+        # Flashed with new credentials: the old ones are refused from now on.
+        secret.write_text("x", encoding="utf-8")
+        async with session.get(_url(emulator), headers=AUTH) as response:
+            assert response.status == 401
+        async with session.get(
+            _url(emulator), headers={"Authorization": "Basic dTp4"}
+        ) as response:
+            assert response.status == 200
+    finally:
+        await emulator.stop()
 
 
 @pytest.mark.parametrize(

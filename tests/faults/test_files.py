@@ -72,8 +72,22 @@ async def test_an_image_that_vanished_is_reported_at_the_next_start(
     assert issue.translation_placeholders["version"] == "1.1.0"
 
 
-async def test_a_full_disk_while_staging_is_a_translated_error_without_paths(
-    hass: HomeAssistant, init_integration: MockConfigEntry, config_dir: Path
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        (errno.ENOSPC, "staging_disk_full"),
+        (errno.EACCES, "staging_permission_denied"),
+        (errno.EROFS, "staging_read_only"),
+        (errno.EIO, "staging_storage_failed"),
+    ],
+    ids=["full", "permission", "read-only", "other"],
+)
+async def test_a_disk_error_while_staging_is_a_translated_error_without_paths(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    config_dir: Path,
+    code: int,
+    key: str,
 ) -> None:
     folder = config_dir / "builds"
     folder.mkdir()
@@ -81,15 +95,25 @@ async def test_a_full_disk_while_staging_is_a_translated_error_without_paths(
     source.write_bytes(build_esp32_app(version="2.0.0"))
     hass.config.allowlist_external_dirs = {str(folder)}
 
-    with patch("os.fsync", _full_disk), pytest.raises(HomeAssistantError) as err:
+    def _fail(fd: int) -> None:
+        raise OSError(code, os.strerror(code))
+
+    with patch("os.fsync", _fail), pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
             DOMAIN,
             "stage_firmware",
             {"config_entry_id": init_integration.entry_id, "path": str(source)},
             blocking=True,
         )
-    assert err.value.translation_key == "staging_storage_failed"
-    assert "No space left" in str(err.value)
+    # The cause by errno; the placeholders hold data only, never the OS's English.
+    assert err.value.translation_key == key
+    assert err.value.translation_placeholders == {
+        "file": "garden.bin",
+        # OSError(code) is the errno's subclass, e.g. PermissionError.
+        "error": type(OSError(code, "")).__name__,
+        "errno": str(code),
+    }
+    assert os.strerror(code) not in str(err.value)
     assert str(config_dir) not in str(err.value)
     assert get_store(hass).latest(init_integration.entry_id) is None
     # Nothing half-written is left behind.
@@ -119,7 +143,10 @@ async def test_a_full_disk_in_the_watched_folder_is_reported_and_keeps_the_file(
     texts: list[Any] = [
         n["message"] for n in _async_get_or_create_notifications(hass).values()
     ]
-    assert any("No space left" in text and "2.0.0.bin" in text for text in texts)
+    assert any(
+        "disk" in text and "is full" in text and "2.0.0.bin" in text for text in texts
+    )
+    assert not any(os.strerror(errno.ENOSPC) in text for text in texts)
     assert not any(str(config_dir) in text for text in texts)
     assert (inbox / "2.0.0.bin").exists()
 

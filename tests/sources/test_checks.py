@@ -180,11 +180,12 @@ async def test_three_failures_in_a_row_raise_a_repair_the_next_success_clears_it
 
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
+    assert issue.translation_key == "source_failing_http_status"
     assert issue.translation_placeholders == {
         "board": "esp32-garden",
         "url": url,
         "failures": "3",
-        "detail": "HTTP 500",
+        "status": "500",
     }
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1

@@ -179,7 +179,7 @@ async def test_a_merged_only_build_is_refused_and_says_why(
         await set_source(hass, init_integration, url)
 
     assert caught.value.translation_key == "source_merged_only"
-    assert "merged image at 0x0" in caught.value.translation_placeholders["detail"]
+    assert caught.value.translation_placeholders == {"url": url, "chip": "ESP32"}
 
 
 async def test_an_image_for_the_wrong_chip_is_refused_by_the_staging_checks(
@@ -264,8 +264,8 @@ async def test_a_manifest_larger_than_the_limit_is_not_read(
     ):
         await set_source(hass, init_integration, url)
 
-    assert caught.value.translation_key == "source_bad_manifest"
-    assert "larger than 100 bytes" in caught.value.translation_placeholders["detail"]
+    assert caught.value.translation_key == "source_manifest_too_large"
+    assert caught.value.translation_placeholders == {"url": url, "limit": "100"}
 
 
 async def test_actions_refuse_a_board_that_is_not_loaded(

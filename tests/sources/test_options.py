@@ -59,7 +59,7 @@ async def test_a_source_saved_in_the_options_is_checked_once_then_staged(
 
 
 @pytest.mark.parametrize(
-    ("status", "error"), [(404, "source_http_error"), (401, "source_unauthorized")]
+    ("status", "error"), [(404, "source_http_status"), (401, "source_unauthorized")]
 )
 async def test_a_source_that_does_not_answer_is_not_saved(
     hass: HomeAssistant,
@@ -74,7 +74,7 @@ async def test_a_source_that_does_not_answer_is_not_saved(
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
-    assert result["description_placeholders"]["detail"] == f"HTTP {status}"
+    assert result["description_placeholders"]["status"] == str(status)
     assert OPTION_KEY not in init_integration.options
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from pathlib import Path
 import signal
 import sys
 
@@ -53,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--web", action="store_true", help="serve the web updater page instead"
     )
     parser.add_argument("--username", default=None, help="web updater user name")
+    parser.add_argument(
+        "--password-file",
+        type=Path,
+        default=None,
+        help="web updater: read the password from this file at every request",
+    )
     parser.add_argument(
         "--host", default="127.0.0.1", help="web updater: loopback address to serve on"
     )

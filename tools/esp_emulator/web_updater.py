@@ -17,6 +17,7 @@ import binascii
 from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
 import signal
 from typing import Final
 
@@ -65,6 +66,9 @@ class WebUpdaterConfig:
     path: str = "/update"
     username: str | None = None
     password: str | None = None
+    password_file: Path | None = None
+    """Read the password from this file at every request instead: the demo
+    changes it there, as if the board were flashed with new credentials."""
     legacy_form: bool = False
     free_space: int = 1024 * 1024
     filesystem_size: int = 1024 * 1024
@@ -148,6 +152,8 @@ class WebUpdaterEmulator:
     def _authenticated(self, request: web.Request) -> bool:
         """WebServer::authenticate() for Basic (the cores also take Digest)."""
         username, password = self.config.username, self.config.password
+        if self.config.password_file is not None:
+            password = self.config.password_file.read_text(encoding="utf-8").strip()
         if not username or not password:
             return True
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
@@ -273,6 +279,7 @@ async def run_web_boards(args: argparse.Namespace, hostnames: list[str]) -> None
                 core=args.core,
                 username=args.username,
                 password=args.password,
+                password_file=args.password_file,
                 free_space=args.free_space,
                 version=args.board_version,
                 reboot_delay=1.0,

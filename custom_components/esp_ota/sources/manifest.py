@@ -38,65 +38,36 @@ import re
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
+from .errors import (
+    BadFieldError,
+    DigestMismatchError,
+    ManifestError,
+    MergedOnlyError,
+    NoAppPartError,
+    NoBuildError,
+    SourceError,
+    UnknownChipError,
+)
+
+__all__ = [
+    "DigestMismatchError",
+    "ManifestError",
+    "ManifestFormat",
+    "MergedOnlyError",
+    "NoBuildError",
+    "Release",
+    "SourceError",
+    "chip_of",
+    "parse_manifest",
+    "verify_digest",
+]
+
 ESP8266: Final = "esp8266"
 ESP32_APP_OFFSET: Final = 0x10000
 MAX_VERSION_LENGTH: Final = 64
 MAX_NOTES_LENGTH: Final = 20000
 _MD5: Final = re.compile(r"^[0-9a-fA-F]{32}$")
 _SHA256: Final = re.compile(r"^[0-9a-fA-F]{64}$")
-
-
-class SourceError(Exception):
-    """A check of a firmware source failed; ``key`` names the cause."""
-
-    key = "source_error"
-
-
-class UnreachableError(SourceError):
-    """The manifest or image could not be fetched (network, timeout)."""
-
-    key = "unreachable"
-
-
-class HttpStatusError(SourceError):
-    """The server answered something other than 200."""
-
-    key = "http_error"
-
-    def __init__(self, status: int) -> None:
-        """Remember the status."""
-        super().__init__(f"HTTP {status}")
-        self.status = status
-
-
-class UnauthorizedError(HttpStatusError):
-    """The server wants (other) credentials: 401 or 403."""
-
-    key = "unauthorized"
-
-
-class ManifestError(SourceError):
-    """The manifest is not JSON, or not one of the known formats."""
-
-    key = "bad_manifest"
-
-
-class NoBuildError(SourceError):
-    """The manifest has no build for the board's chip."""
-
-    key = "no_build"
-
-
-class MergedOnlyError(SourceError):
-    """The build for the chip is only a merged image at 0x0: not for OTA."""
-
-    key = "merged_only"
-
-
-class DigestMismatchError(SourceError):
-    """The downloaded image does not have the digest the manifest gives."""
-
-    key = "digest_mismatch"
 
 
 class ManifestFormat(StrEnum):
@@ -140,7 +111,7 @@ def parse_manifest(document: Any, manifest_url: str, chip: str | None) -> Releas
         return Release(
             format=ManifestFormat.PLAIN,
             version=version,
-            url=_url(document["url"], manifest_url),
+            url=_url(document["url"], manifest_url, "url"),
             md5=_digest(document.get("md5"), _MD5, "md5"),
             sha256=_digest(document.get("sha256"), _SHA256, "sha256"),
             release_notes=_text(document.get("release_notes"), "release_notes"),
@@ -159,12 +130,12 @@ def _from_builds(
     build = _build_for(document["builds"], chip)
     if isinstance(ota := build.get("ota"), Mapping):
         if not isinstance(ota.get("md5"), str):
-            raise ManifestError("the ota block has no md5")
+            raise BadFieldError("the ota block has no md5", field="ota.md5")
         return Release(
             format=ManifestFormat.ESPHOME_OTA,
             version=version,
             name=name,
-            url=_url(ota.get("path"), manifest_url),
+            url=_url(ota.get("path"), manifest_url, "ota.path"),
             md5=_digest(ota["md5"], _MD5, "md5"),
             release_notes=_text(ota.get("summary"), "summary"),
             release_url=_optional_url(ota.get("release_url"), manifest_url),
@@ -174,7 +145,7 @@ def _from_builds(
         format=ManifestFormat.WEB_TOOLS,
         version=version,
         name=name,
-        url=_url(path, manifest_url),
+        url=_url(path, manifest_url, "parts.path"),
     )
 
 
@@ -184,20 +155,22 @@ def _build_for(builds: Any, chip: str | None) -> Mapping[str, Any]:
         isinstance(build, Mapping) and isinstance(build.get("chipFamily"), str)
         for build in builds
     ):
-        raise ManifestError("builds must be a list of objects with a chipFamily")
+        raise BadFieldError(
+            "builds must be a list of objects with a chipFamily", field="builds"
+        )
     if chip is None:
         if len(builds) == 1:
             only: Mapping[str, Any] = builds[0]
             return only
         message = "the board's chip is unknown and the manifest has several builds"
-        raise NoBuildError(message)
+        raise UnknownChipError(message, count=len(builds))
     for build in builds:
         if chip_of(build["chipFamily"]) == chip:
             found: Mapping[str, Any] = build
             return found
-    offered = ", ".join(build["chipFamily"] for build in builds) or "none"
+    offered = ", ".join(build["chipFamily"] for build in builds) or "-"
     message = f"no build for {chip} (the manifest has: {offered})"
-    raise NoBuildError(message)
+    raise NoBuildError(message, chip=chip, offered=offered)
 
 
 def _app_part(build: Mapping[str, Any], chip: str | None) -> Any:
@@ -206,7 +179,9 @@ def _app_part(build: Mapping[str, Any], chip: str | None) -> Any:
     if not isinstance(parts, list) or not all(
         isinstance(part, Mapping) and "path" in part for part in parts
     ):
-        raise ManifestError("a build needs an ota block or a list of parts")
+        raise BadFieldError(
+            "a build needs an ota block or a list of parts", field="parts"
+        )
     offsets = [(_offset(part.get("offset")), part["path"]) for part in parts]
     if chip == ESP8266:
         apps = [path for offset, path in offsets if offset == 0]
@@ -223,9 +198,9 @@ def _app_part(build: Mapping[str, Any], chip: str | None) -> Any:
             f"the {build['chipFamily']} build has only a merged image at 0x0, which "
             "cannot be sent over the air; publish the app image (firmware.bin) too"
         )
-        raise MergedOnlyError(message)
+        raise MergedOnlyError(message, chip=build["chipFamily"])
     message = f"the {build['chipFamily']} build has no app part at 0x10000 or above"
-    raise ManifestError(message)
+    raise NoAppPartError(message, chip=build["chipFamily"])
 
 
 def _offset(value: Any) -> int:
@@ -238,15 +213,15 @@ def _offset(value: Any) -> int:
         except ValueError:
             pass
     message = f"a part's offset is not a number: {value!r}"
-    raise ManifestError(message)
+    raise BadFieldError(message, field="offset")
 
 
 def _version(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ManifestError("the manifest has no version")
+        raise BadFieldError("the manifest has no version", field="version")
     if len(value) > MAX_VERSION_LENGTH:
         message = f"the version is longer than {MAX_VERSION_LENGTH} characters"
-        raise ManifestError(message)
+        raise BadFieldError(message, field="version")
     return value.strip()
 
 
@@ -255,7 +230,7 @@ def _text(value: Any, field: str) -> str | None:
         return None
     if not isinstance(value, str):
         message = f"{field} is not text"
-        raise ManifestError(message)
+        raise BadFieldError(message, field=field)
     return value.strip()[:MAX_NOTES_LENGTH] or None
 
 
@@ -264,22 +239,23 @@ def _digest(value: Any, pattern: re.Pattern[str], field: str) -> str | None:
         return None
     if not isinstance(value, str) or not pattern.match(value):
         message = f"{field} is not a hex digest"
-        raise ManifestError(message)
+        raise BadFieldError(message, field=field)
     return value.lower()
 
 
-def _url(value: Any, manifest_url: str) -> str:
+def _url(value: Any, manifest_url: str, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ManifestError("the manifest gives no path to the image")
+        message = "the manifest gives no path to the image"
+        raise BadFieldError(message, field=field)
     url = urljoin(manifest_url, value.strip())
     if urlsplit(url).scheme not in ("http", "https"):
         message = f"only http and https are allowed, not {value!r}"
-        raise ManifestError(message)
+        raise BadFieldError(message, field=field)
     return url
 
 
 def _optional_url(value: Any, manifest_url: str) -> str | None:
-    return None if value is None else _url(value, manifest_url)
+    return None if value is None else _url(value, manifest_url, "release_url")
 
 
 def verify_digest(data: bytes, release: Release) -> None:
@@ -292,4 +268,6 @@ def verify_digest(data: bytes, release: Release) -> None:
             message = (
                 f"{name} of the download is {actual}, the manifest says {expected}"
             )
-            raise DigestMismatchError(message)
+            raise DigestMismatchError(
+                message, algorithm=name, expected=expected, actual=actual
+            )

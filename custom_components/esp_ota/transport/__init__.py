@@ -115,9 +115,9 @@ type ErrorTable = Mapping[type[Exception], Row]
 """Exception type -> how it reads; in order, the first the error is an instance of."""
 
 UPLOAD_FAILED = Translation(
-    key="upload_failed", placeholders=lambda err, _: {"error": err}
+    key="upload_failed", placeholders=lambda err, _: {"error": type(err).__name__}
 )
-"""Any other error of a transport's library."""
+"""Any other error of a transport's library: its type names it, not its English."""
 
 
 def translate_error(

@@ -15,6 +15,7 @@ from custom_components.esp_ota.espota import (
     Command,
     ConnectBackTimeoutError,
     EspOtaError,
+    HostLookupError,
     ImageRejectedError,
     Timeouts,
     TransferError,
@@ -56,8 +57,8 @@ def _transfer(err: TransferError) -> Translation:
 
 
 def _attempts(err: TransferError, entry: EspOtaConfigEntry) -> Mapping[str, object]:
-    attempts = " ".join(f"({n}) {text}" for n, text in enumerate(err.attempts, 1))
-    return {"count": len(err.attempts), "attempts": attempts}
+    # How far the last attempt got (the uploader logs each attempt).
+    return {"count": len(err.attempts), **how_far(err, entry)}
 
 
 # In the order of an except chain: the first type the error is wins.
@@ -76,6 +77,10 @@ ERRORS: Final[ErrorTable] = {
     TransferError: _transfer,
     ImageRejectedError: Translation(
         key="image_rejected", placeholders=lambda err, _: {"message": err.board_message}
+    ),
+    HostLookupError: Translation(
+        key="board_address_unusable",
+        placeholders=lambda _, entry: {"host": entry.runtime_data.host},
     ),
     EspOtaError: UPLOAD_FAILED,
     # The address does not resolve or route (socket.gaierror and kin).
