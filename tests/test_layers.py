@@ -236,3 +236,47 @@ def test_the_glue_reaches_the_transports_through_the_factory_only() -> None:
     }
 
     assert users == set()
+
+
+GLUE_ROOT_FILES = {
+    "__init__.py",
+    "diagnostics.py",
+    *(f"{p}.py" for p in PLATFORM_MODULES),
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        path
+        for path in _files(INTEGRATION)
+        if not (path.parent == INTEGRATION and path.name in GLUE_ROOT_FILES)
+    ],
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_no_module_below_the_platforms_imports_a_platform_or_the_setup(
+    path: Path,
+) -> None:
+    """Platforms and the set-up sit on top: nothing they use imports them back.
+
+    (The pull update behaviour is a mixin ``update.py`` puts in front of its
+    entity, so ``pull/`` never needs the platform.)
+    """
+    imported = {name.split(".")[0] for name in _integration_imports(path)}
+
+    assert "" not in imported
+    assert not imported & PLATFORM_MODULES
+
+
+def test_the_pull_package_uses_no_transport_and_no_push_install() -> None:
+    """Pull boards fetch their image: the pull server never pushes one.
+
+    It may use the seam's helpers (``percent``), not a transport.
+    """
+    imported = set().union(
+        *(_integration_imports(path) for path in _files(INTEGRATION / "pull"))
+    )
+
+    assert "transport" in imported  # the reader sees the seam's helpers
+    assert not {name for name in imported if name.startswith("transport.")}
+    assert "install" not in imported

@@ -100,7 +100,9 @@ async def test_an_error_no_text_names_shows_its_type_not_its_english(
     odd = EspOtaError("The board answered something espota does not understand")
 
     with (
-        patch("custom_components.esp_ota.transport.arduino_ota.upload", side_effect=odd),
+        patch(
+            "custom_components.esp_ota.transport.arduino_ota.upload", side_effect=odd
+        ),
         pytest.raises(HomeAssistantError) as err,
     ):
         await install(hass, board, person)
