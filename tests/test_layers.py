@@ -174,14 +174,36 @@ PLATFORM_MODULES = {platform.value for platform in Platform} | {
 }
 
 
-def _integration_imports(path: Path) -> set[str]:
+def _import_time_nodes(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Return the statements run when the module is imported.
+
+    Function bodies run later and ``if TYPE_CHECKING:`` never does.
+    """
+    found: list[ast.stmt] = []
+    for node in body:
+        if isinstance(node, ast.If):
+            if "TYPE_CHECKING" not in ast.unparse(node.test):
+                found += _import_time_nodes(node.body + node.orelse)
+        elif isinstance(node, ast.Try):
+            found += _import_time_nodes(node.body + node.orelse + node.finalbody)
+        elif isinstance(node, ast.ClassDef):
+            found += _import_time_nodes(node.body)
+        elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.append(node)
+    return found
+
+
+def _integration_imports(path: Path, *, import_time: bool = False) -> set[str]:
     """Return the integration's modules path imports, dotted from the integration.
 
     ``from . import name`` counts as the package itself unless name is a module.
+    With ``import_time``, only the imports run when the module is imported.
     """
     here = list(path.relative_to(INTEGRATION).parent.parts)
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = _import_time_nodes(tree.body) if import_time else ast.walk(tree)
+    for node in nodes:
         if isinstance(node, ast.Import):
             modules = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
@@ -280,3 +302,33 @@ def test_the_pull_package_uses_no_transport_and_no_push_install() -> None:
     assert "transport" in imported  # the reader sees the seam's helpers
     assert not {name for name in imported if name.startswith("transport.")}
     assert "install" not in imported
+
+
+def _module_of(path: Path) -> str:
+    parts = list(path.relative_to(INTEGRATION).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_import_cycle() -> None:
+    """Importing any module never comes back to a module still being imported."""
+    graph = {
+        _module_of(path): _integration_imports(path, import_time=True)
+        for path in _files(INTEGRATION)
+    }
+    cycles: list[list[str]] = []
+
+    def visit(module: str, path: list[str]) -> None:
+        for needed in sorted(graph.get(module, ())):
+            if needed in path:
+                cycles.append([*path[path.index(needed) :], needed])
+            elif needed not in done:
+                visit(needed, [*path, needed])
+        done.add(module)
+
+    done: set[str] = set()
+    for module in sorted(graph):
+        if module not in done:
+            visit(module, [module])
+
+    assert graph[""]  # the reader sees the set-up's imports
+    assert cycles == []
