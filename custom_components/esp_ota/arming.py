@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 import logging
 from typing import TYPE_CHECKING
 
+from homeassistant.components.update import UpdateEntity
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
@@ -73,8 +74,11 @@ def _check_arming_on(hours: int, entry: EspOtaConfigEntry) -> None:
         )
 
 
-class ArmingMixin:
-    """Arms the update entity's installs on a board that is away."""
+class ArmingMixin(UpdateEntity):
+    """Arms the update entity's installs on a board that is away.
+
+    Put in front of the platform's entity class, which provides the stubs below.
+    """
 
     hass: HomeAssistant
     board: EspOtaBoard
@@ -90,9 +94,6 @@ class ArmingMixin:
         def _async_install_now(
             self, staged: StagedFirmware, context: Context | None
         ) -> Awaitable[None]: ...
-
-        def async_write_ha_state(self) -> None:  # noqa: D102
-            ...
 
     @property
     def armed(self) -> Armed | None:

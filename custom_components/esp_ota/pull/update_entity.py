@@ -61,16 +61,25 @@ class PullUpdateMixin(UpdateEntity):
         )
 
     @callback
-    def async_write_ha_state(self) -> None:
-        """Write the state; remember what the card now shows of the pull values."""
-        super().async_write_ha_state()
+    def _async_write_pull_state(self) -> None:
+        """Write the state; remember what the card now shows of the pull values.
+
+        Every write of this entity goes through here (async_write_ha_state is
+        final in Home Assistant 2026), so the remembered values are the card's.
+        """
+        self.async_write_ha_state()
         self._pull_written = self._pull_values()
+
+    @callback
+    def _handle_board_update(self) -> None:
+        """Board and staged-firmware changes: write through the pull writer."""
+        self._async_write_pull_state()
 
     @callback
     def _handle_check_in_or_progress(self) -> None:
         """Write only a change: a fleet checking in writes little."""
         if self._pull_values() != self._pull_written:
-            self.async_write_ha_state()
+            self._async_write_pull_state()
 
     @property
     def available(self) -> bool:
@@ -135,4 +144,4 @@ class PullUpdateMixin(UpdateEntity):
             context=self._context,
             free_space=record.check_in.free_space if record else None,
         )
-        self.async_write_ha_state()
+        self._async_write_pull_state()
