@@ -14,6 +14,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.esp_ota.compat import find_device
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.events import (
     EVENT_INSTALL_FINISHED,
@@ -27,7 +28,7 @@ from .helpers import BoardFactory, install, stage
 
 def device_id(hass: HomeAssistant, hostname: str) -> str:
     """Return the id of the board's device."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, hostname)})
+    device = find_device(dr.async_get(hass), (DOMAIN, hostname))
     assert device is not None
     return device.id
 
