@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -21,7 +22,7 @@ from custom_components.esp_ota.pull.record import AVAILABILITY_FACTOR, FIRST_INT
 from custom_components.esp_ota.store import get_store
 from tools.esp_images import build_esp32_app
 
-from .helpers import MAC, PullServer, board, slug
+from .helpers import MAC, PullServer, board, press_install, slug
 
 
 async def test_a_board_is_overdue_after_missing_its_usual_check_ins(
@@ -134,20 +135,21 @@ async def test_a_download_that_breaks_off_resets_progress(
     assert state.attributes["update_percentage"] is None
 
 
+async def pending_image_path(
+    hass: HomeAssistant, pull_server: PullServer, person: Any
+) -> Path:
+    """Stage 2.0.0 for the pull board, press Install; return the image's file."""
+    entry = await pull_server.add_board()
+    await pull_server.stage(entry, build_esp32_app(version="2.0.0"))
+    await press_install(hass, Context(user_id=person.id))
+    store = get_store(hass)
+    return entry, store.path_for(store.latest(entry.entry_id))
+
+
 async def test_a_staged_file_missing_on_disk_gets_304(
     hass: HomeAssistant, pull_server: PullServer, hass_admin_user: Any
 ) -> None:
-    entry = await pull_server.add_board()
-    await pull_server.stage(entry, build_esp32_app(version="2.0.0"))
-    await hass.services.async_call(
-        "update",
-        "install",
-        {"entity_id": f"update.{slug(MAC)}_firmware"},
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
-    store = get_store(hass)
-    path = store.path_for(store.latest(entry.entry_id))
+    _entry, path = await pending_image_path(hass, pull_server, hass_admin_user)
     await hass.async_add_executor_job(path.unlink)
     assert (await pull_server.get(board().headers())).status == 304
 
@@ -155,17 +157,7 @@ async def test_a_staged_file_missing_on_disk_gets_304(
 async def test_a_shorter_file_than_staged_ends_the_body_early(
     hass: HomeAssistant, pull_server: PullServer, hass_admin_user: Any
 ) -> None:
-    entry = await pull_server.add_board()
-    await pull_server.stage(entry, build_esp32_app(version="2.0.0"))
-    await hass.services.async_call(
-        "update",
-        "install",
-        {"entity_id": f"update.{slug(MAC)}_firmware"},
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
-    store = get_store(hass)
-    path = store.path_for(store.latest(entry.entry_id))
+    entry, path = await pending_image_path(hass, pull_server, hass_admin_user)
     # Its digests are read once, on the first download; then it shrinks.
     assert (await pull_server.get(board().headers())).status == 200
     await hass.async_add_executor_job(path.write_bytes, b"\xe9short")
@@ -188,17 +180,7 @@ async def test_a_file_changed_on_disk_before_its_first_download_gets_304(
     hass_admin_user: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    entry = await pull_server.add_board()
-    await pull_server.stage(entry, build_esp32_app(version="2.0.0"))
-    await hass.services.async_call(
-        "update",
-        "install",
-        {"entity_id": f"update.{slug(MAC)}_firmware"},
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
-    store = get_store(hass)
-    path = store.path_for(store.latest(entry.entry_id))
+    _entry, path = await pending_image_path(hass, pull_server, hass_admin_user)
     await hass.async_add_executor_job(path.write_bytes, b"\xe9other bytes")
 
     assert (await pull_server.get(board().headers())).status == 304
