@@ -41,7 +41,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .events import EVENT_INSTALL_ARMED
-from .history import async_record_outcome, error_reason
+from .history import async_record_outcome
 from .install_rules import async_check_install
 from .settings import DATA_SETTINGS
 from .translate import NoticeText, async_translate
@@ -113,7 +113,6 @@ class ArmingMixin(UpdateEntity):
                 entry,
                 staged,
                 "refused",
-                reason=error_reason(err),
                 seconds=None,
                 context=context,
                 error=err,

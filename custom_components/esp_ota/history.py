@@ -159,7 +159,6 @@ async def async_record_install(
             entry,
             staged,
             "failed",
-            reason=error_reason(err),
             seconds=None,
             context=context,
             error=err,
@@ -174,7 +173,6 @@ async def async_record_install(
             entry,
             staged,
             outcome,
-            reason=error_reason(error),
             seconds=seconds,
             context=context,
             error=error,
@@ -195,15 +193,14 @@ async def async_record_outcome(
     staged: StagedFirmware,
     outcome: Outcome,
     *,
-    reason: str | None,
     seconds: float | None,
     context: Context | None = None,
     error: HomeAssistantError | None = None,
 ) -> None:
     """Keep how an install of ``staged`` on the entry's board ended; tell automations.
 
-    ``error`` (what stopped it) gives the events its message, in Home
-    Assistant's language.
+    ``error`` (what stopped it, None on success) gives the record its reason
+    and the events their message, in Home Assistant's language.
     """
     record = InstallRecord(
         at=dt_util.utcnow().isoformat(),
@@ -211,7 +208,7 @@ async def async_record_outcome(
         target=staged.kind.value,
         method=str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA)),
         outcome=outcome,
-        reason=reason,
+        reason=error_reason(error),
         seconds=seconds,
     )
     await hass.data[DATA_HISTORY].async_record(board_key(entry), record)

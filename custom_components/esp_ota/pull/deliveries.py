@@ -21,7 +21,7 @@ from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.esp_ota.board import EspOtaConfigEntry, board_key
 from custom_components.esp_ota.events import async_fire_install_started
-from custom_components.esp_ota.history import async_record_outcome
+from custom_components.esp_ota.history import async_record_outcome, error_reason
 from custom_components.esp_ota.store import StagedFirmware
 
 
@@ -34,7 +34,7 @@ class Deliveries:
         # Board key -> (image SHA-256, monotonic time) of the last download begun.
         self._began: dict[str, tuple[str, float]] = {}
         # Board key -> (image SHA-256, reason) of the last refusal recorded.
-        self._refused: dict[str, tuple[str, str]] = {}
+        self._refused: dict[str, tuple[str, str | None]] = {}
 
     @callback
     def began(self, entry: EspOtaConfigEntry, staged: StagedFirmware) -> None:
@@ -49,7 +49,7 @@ class Deliveries:
         self, entry: EspOtaConfigEntry, staged: StagedFirmware, err: HomeAssistantError
     ) -> None:
         """Record a refused delivery once per image and reason."""
-        reason = err.translation_key or type(err).__name__
+        reason = error_reason(err)
         key = board_key(entry)
         if self._refused.get(key) == (staged.sha256, reason):
             return
@@ -60,7 +60,6 @@ class Deliveries:
                 entry,
                 staged,
                 "refused",
-                reason=reason,
                 seconds=None,
                 error=err,
             )
@@ -77,7 +76,7 @@ class Deliveries:
             seconds = round(monotonic() - began[1], 1)
         self._refused.pop(key, None)
         await async_record_outcome(
-            self._hass, entry, staged, "succeeded", reason=None, seconds=seconds
+            self._hass, entry, staged, "succeeded", seconds=seconds
         )
 
     @callback
