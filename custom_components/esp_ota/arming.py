@@ -39,12 +39,12 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
 from .events import EVENT_INSTALL_ARMED
 from .history import async_record_outcome
 from .install_rules import async_check_install
 from .settings import DATA_SETTINGS
 from .translate import NoticeText, async_translate
+from .transport import translated_error
 
 if TYPE_CHECKING:
     from .board import EspOtaBoard, EspOtaConfigEntry
@@ -67,11 +67,7 @@ class Armed:
 def _check_arming_on(hours: int, entry: EspOtaConfigEntry) -> None:
     """Refuse an install on a board that is away when arming is turned off."""
     if hours == 0:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="board_offline",
-            translation_placeholders={"board": entry.title},
-        )
+        raise translated_error(HomeAssistantError, "board_offline", board=entry.title)
 
 
 class ArmingMixin(UpdateEntity):

@@ -40,11 +40,16 @@ DEFAULT_WEB_PORT: Final = 80
 HTTP_SERVICE_TYPE: Final = "_http._tcp.local."
 
 
+def entry_transport(entry: ConfigEntry) -> str:
+    """Return how an entry's board gets its images (ArduinoOTA unless set)."""
+    return str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA))
+
+
 def is_pull_entry(entry: ConfigEntry) -> bool:
     """Tell whether an entry is a pull board (it fetches its updates)."""
-    return bool(entry.data.get(CONF_TRANSPORT) == TRANSPORT_PULL)
+    return entry_transport(entry) == TRANSPORT_PULL
 
 
 def is_web_entry(entry: ConfigEntry) -> bool:
     """Tell whether an entry is a web updater board (images go to its update page)."""
-    return bool(entry.data.get(CONF_TRANSPORT) == TRANSPORT_WEB)
+    return entry_transport(entry) == TRANSPORT_WEB

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_ESPOTA
+from .const import DOMAIN, entry_transport
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
@@ -53,7 +53,7 @@ def _board_data(
         "device_id": devices[0].id if devices else None,
         "version": version,
         "target": target,
-        "method": str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA)),
+        "method": entry_transport(entry),
     }
 
 

@@ -39,7 +39,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .board import board_key, ledger_key
-from .const import CONF_TRANSPORT, DOMAIN, TRANSPORT_ESPOTA
+from .const import DOMAIN, entry_transport
 from .events import async_fire_install_finished, async_fire_install_started
 from .firmware import ImageKind
 from .install import comeback_issue_id
@@ -206,7 +206,7 @@ async def async_record_outcome(
         at=dt_util.utcnow().isoformat(),
         version=staged.version,
         target=staged.kind.value,
-        method=str(entry.data.get(CONF_TRANSPORT, TRANSPORT_ESPOTA)),
+        method=entry_transport(entry),
         outcome=outcome,
         reason=error_reason(error),
         seconds=seconds,

@@ -36,6 +36,7 @@ from .board import ledger_key
 from .const import DOMAIN
 from .firmware import ImageKind
 from .ledger import DATA_LEDGER, Installed
+from .transport import translated_error
 
 if TYPE_CHECKING:
     from .board import EspOtaConfigEntry
@@ -108,10 +109,12 @@ async def async_rolled_back(
         translation_key="rolled_back",
         translation_placeholders=placeholders,
     )
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="rolled_back",
-        translation_placeholders=placeholders,
+    return translated_error(
+        HomeAssistantError,
+        "rolled_back",
+        board=entry.title,
+        version=staged.version,
+        running=before.version,
     )
 
 

@@ -26,7 +26,7 @@ from .ledger import DATA_LEDGER, Installed
 from .pull.update_entity import PullUpdateMixin
 from .redact import shown_source
 from .store import StagedFirmware, get_store
-from .transport import Transport, percent
+from .transport import Transport, percent, translated_error
 from .transport.factory import transport_for
 
 # Installs are serialised per board by a lock and across boards by the fleet
@@ -128,10 +128,8 @@ class EspOtaUpdateEntity(ArmingMixin, EspOtaEntity, UpdateEntity):
     async def async_cancel_waiting_install(self) -> None:
         """Cancel the install waiting for the board (esp_ota.cancel_waiting_install)."""
         if not self.async_disarm():
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="nothing_waiting",
-                translation_placeholders={"board": self._entry.title},
+            raise translated_error(
+                HomeAssistantError, "nothing_waiting", board=self._entry.title
             )
         self.async_write_ha_state()
 
