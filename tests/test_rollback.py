@@ -39,7 +39,10 @@ def rollback_issue(hass: HomeAssistant, board: EmulatedBoard) -> ir.IssueEntry |
 
 
 async def test_a_board_back_on_its_old_version_is_a_failed_install(
-    hass: HomeAssistant, add_board: BoardFactory, person: Context
+    hass: HomeAssistant,
+    add_board: BoardFactory,
+    person: Context,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Runs 1.0.0; the new app will not mark itself valid: the bootloader
     # boots the old one again.
@@ -50,6 +53,8 @@ async def test_a_board_back_on_its_old_version_is_a_failed_install(
         await install(hass, board, person)
 
     assert err.value.translation_key == "rolled_back"
+    # Said once, as the failed install: not also as "another version".
+    assert "came back announcing" not in caplog.text
     assert "went back to version 1.0.0" in str(err.value)
     issue = rollback_issue(hass, board)
     assert issue is not None

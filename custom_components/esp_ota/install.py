@@ -52,6 +52,7 @@ from .rollback import (
     async_rolled_back,
     async_watch_for_rollback,
     before_install,
+    is_hash_of,
     rollback_issue_id,
     rolled_back,
 )
@@ -199,9 +200,9 @@ async def _async_queue_and_flash(
     finally:
         if comeback is not None:
             comeback.cancel()
-    _check_return(entry, job.staged)
     if (before := delivery.before) is not None and rolled_back(entry, before):
         raise await async_rolled_back(hass, entry, job.staged, before)
+    _check_return(entry, job.staged)
 
 
 async def _async_read(
@@ -292,10 +293,7 @@ def _check_return(entry: EspOtaConfigEntry, staged: StagedFirmware) -> None:
     """Log a board back with a version other than the flashed image's."""
     # A sketch may announce its MD5 (ESP.getSketchMD5()) instead of a version.
     announced = entry.runtime_data.version
-    if announced not in (None, staged.version) and announced.strip().lower() not in (
-        staged.md5,
-        staged.sha256,
-    ):
+    if announced not in (None, staged.version) and not is_hash_of(announced, staged):
         _LOGGER.warning(
             "%s came back announcing version %s, not the flashed %s",
             entry.title,

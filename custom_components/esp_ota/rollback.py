@@ -66,7 +66,7 @@ def before_install(
     announced = entry.runtime_data.version
     if staged.kind is not ImageKind.APP or announced is None:
         return None
-    if _same(announced, staged.version) or _is_hash_of(announced, staged):
+    if _same(announced, staged.version) or is_hash_of(announced, staged):
         return None
     ledger = hass.data[DATA_LEDGER]
     return Before(announced, ledger.installed(ledger_key(entry, staged.kind)))
@@ -82,7 +82,8 @@ def _same(announced: str, version: str) -> bool:
     return announced.strip().lower() == version.strip().lower()
 
 
-def _is_hash_of(announced: str, staged: StagedFirmware) -> bool:
+def is_hash_of(announced: str, staged: StagedFirmware) -> bool:
+    """Whether an announced value is the image's MD5 or SHA-256, not a version."""
     return announced.strip().lower() in (staged.md5, staged.sha256)
 
 
