@@ -55,32 +55,75 @@ class _Batch:
 @callback
 def async_track_batches(hass: HomeAssistant) -> CALLBACK_TYPE:
     """Sum up every batch of installs; return the callable that stops it."""
-    batch = _Batch()
+    return _BatchTracker(hass).async_stop
+
+
+class _BatchTracker:
+    """Follows the install events; one batch at a time."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        self._hass = hass
+        self._batch = _Batch()
+        self._settle: CALLBACK_TYPE | None = None
+        self._stops = [
+            hass.bus.async_listen(EVENT_INSTALL_STARTED, self._started),
+            hass.bus.async_listen(EVENT_INSTALL_FINISHED, self._finished),
+            hass.bus.async_listen(EVENT_INSTALL_ARMED, self._armed),
+        ]
+        # No summary timer outlives Home Assistant.
+        self._stop_at_shutdown: CALLBACK_TYPE | None = hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._shutdown
+        )
 
     @callback
-    def started(event: Event) -> None:
+    def async_stop(self) -> None:
+        """Stop following installs; a batch under way is not summed up."""
+        if self._stop_at_shutdown is not None:
+            self._stop_at_shutdown()
+            self._stop_at_shutdown = None
+        self._async_stop_following()
+
+    @callback
+    def _shutdown(self, _: Event) -> None:
+        self._stop_at_shutdown = None  # a once-listener is gone once it ran
+        self._async_stop_following()
+
+    @callback
+    def _async_stop_following(self) -> None:
+        while self._stops:
+            self._stops.pop()()
+        self._cancel_settle()
+
+    @callback
+    def _cancel_settle(self) -> None:
+        if self._settle is not None:
+            self._settle()
+            self._settle = None
+
+    @callback
+    def _settle_later(self) -> None:
+        # Installs of one call start one after another: one refused at once
+        # may end before the next began. The batch ends once no install
+        # started for a moment.
+        self._cancel_settle()
+        self._settle = async_call_later(self._hass, SETTLE, self._end)
+
+    @callback
+    def _started(self, event: Event) -> None:
         if event.data["method"] == TRANSPORT_PULL:
             return
-        if settle[0] is not None:
-            settle[0]()
-            settle[0] = None
-        batch.running.add(event.data["config_entry_id"])
+        self._cancel_settle()
+        self._batch.running.add(event.data["config_entry_id"])
 
     @callback
-    def armed(event: Event) -> None:
-        batch.waiting.append(event.data["board"])
-        if not batch.running:
-            settle_later()
+    def _armed(self, event: Event) -> None:
+        self._batch.waiting.append(event.data["board"])
+        if not self._batch.running:
+            self._settle_later()
 
     @callback
-    def settle_later() -> None:
-        if settle[0] is not None:
-            settle[0]()
-        settle[0] = async_call_later(hass, SETTLE, end)
-
-    @callback
-    def finished(event: Event) -> None:
-        nonlocal batch
+    def _finished(self, event: Event) -> None:
+        batch = self._batch
         entry_id = event.data["config_entry_id"]
         if entry_id not in batch.running:
             return  # a pull delivery, or a rollback after the install ended
@@ -96,44 +139,14 @@ def async_track_batches(hass: HomeAssistant) -> CALLBACK_TYPE:
                 )
             )
         if not batch.running:
-            # Installs of one call start one after another: one refused at
-            # once may end before the next began. The batch ends once no
-            # install started for a moment.
-            settle_later()
+            self._settle_later()
 
     @callback
-    def end(_: object) -> None:
-        nonlocal batch
-        settle[0] = None
-        ended, batch = batch, _Batch()
+    def _end(self, _: object) -> None:
+        self._settle = None
+        ended, self._batch = self._batch, _Batch()
         if ended.size >= 2:
-            hass.async_create_task(_async_notify(hass, ended))
-
-    settle: list[CALLBACK_TYPE | None] = [None]
-    stops = [
-        hass.bus.async_listen(EVENT_INSTALL_STARTED, started),
-        hass.bus.async_listen(EVENT_INSTALL_FINISHED, finished),
-        hass.bus.async_listen(EVENT_INSTALL_ARMED, armed),
-    ]
-
-    @callback
-    def stop() -> None:
-        for unsubscribe in stops:
-            unsubscribe()
-        stops.clear()
-        if settle[0] is not None:
-            settle[0]()
-            settle[0] = None
-
-    @callback
-    def shutdown(_: Event) -> None:
-        stops.pop()  # this listener is gone once it ran
-        stop()
-
-    # No summary timer outlives Home Assistant.
-    stops.append(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, shutdown))
-
-    return stop
+            self._hass.async_create_task(_async_notify(self._hass, ended))
 
 
 async def _async_notify(hass: HomeAssistant, batch: _Batch) -> None:
