@@ -35,7 +35,7 @@ from .services import async_setup_services
 from .settings import DATA_SETTINGS, Settings
 from .source_manager import DATA_SOURCES, SourceManager
 from .store import DATA_STORE, FirmwareStore, get_store
-from .watched_folder import WatchedFolder
+from .watched_folder import WatchedFolder, async_start_group_folders
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -72,6 +72,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_register_pull_services(hass)
     async_setup_services(hass)
     async_track_batches(hass)
+    async_start_group_folders(hass)
     return True
 
 

@@ -20,11 +20,15 @@ async def async_confirm(
     context: Context | None,
     version: str | None = None,
     kind: ImageKind = ImageKind.APP,
+    *,
+    group: str | None = None,
 ) -> StagedFirmware:
     """Record that the person in context confirmed a staged image of the board.
 
     Only a person can confirm: a call without a user (an automation, a script)
-    is refused, so an automation can never approve its own install.
+    is refused, so an automation can never approve its own install. ``group``
+    names the group the person confirmed the image for (``groups.py``), kept
+    with the confirmation so the board's card can say so.
     """
     if context is None or context.user_id is None:
         raise HomeAssistantError(
@@ -47,7 +51,11 @@ async def async_confirm(
         )
     key = ledger_key(entry, kind)
     await hass.data[DATA_LEDGER].async_confirm(
-        key, sha256=chosen.sha256, version=chosen.version, user_id=context.user_id
+        key,
+        sha256=chosen.sha256,
+        version=chosen.version,
+        user_id=context.user_id,
+        group=group,
     )
     ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
     return chosen

@@ -33,6 +33,8 @@ class Confirmation:
     version: str
     user_id: str
     confirmed_at: str
+    group: str | None = None
+    """The group the person confirmed it for (``groups.py``), None: this board."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +79,13 @@ class Ledger:
         return self._confirmations.get(board)
 
     async def async_confirm(
-        self, board: str, *, sha256: str, version: str, user_id: str
+        self,
+        board: str,
+        *,
+        sha256: str,
+        version: str,
+        user_id: str,
+        group: str | None = None,
     ) -> None:
         """Record a person's confirmation of one image (replacing older ones)."""
         self._confirmations[board] = Confirmation(
@@ -85,6 +93,7 @@ class Ledger:
             version=version,
             user_id=user_id,
             confirmed_at=dt_util.utcnow().isoformat(),
+            group=group,
         )
         await self._async_save()
 
@@ -141,6 +150,8 @@ class Ledger:
 
 def _confirmation(record: Any) -> Confirmation:
     require_str(record, "sha256", "version", "user_id", "confirmed_at")
+    if record.get("group") is not None:
+        require_str(record, "group")
     return Confirmation(**record)
 
 

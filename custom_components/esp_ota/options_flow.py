@@ -1,5 +1,10 @@
 """Options flow: stage a firmware image for a board by uploading it in the UI.
 
+The upload may be for a group the board belongs to (its chip, board id,
+projects and labels, groups.py): the image is then staged for every board of
+the group it fits, and the closing message lists those it did not fit, with
+the reason.
+
 Staging changes no option of the entry: a staged upload ends with an abort that
 says which version was staged for which board, and leaves the options alone.
 HA's file_upload deletes an uploaded file once it has been read, so a refused file cannot be offered again: the form
@@ -13,12 +18,14 @@ from typing import Any
 
 from homeassistant.components.file_upload import process_uploaded_file
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.selector import (
     FileSelector,
     FileSelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -29,6 +36,14 @@ from homeassistant.helpers.selector import (
 from .compat import vol
 from .espota import MAX_RETRIES
 from .firmware import ImageKind
+from .groups import (
+    GroupResult,
+    async_stage_for_group,
+    group_title,
+    groups_of,
+    parse_group,
+    reasons_text,
+)
 from .pull.settings_form import (
     async_apply_pull_settings,
     pull_placeholders,
@@ -38,13 +53,14 @@ from .settings import DATA_SETTINGS, MAX_ARM_HOURS, MAX_PARALLEL_UPLOADS
 from .source_manager import DATA_SOURCES, source_config
 from .source_options import config_from_form, source_schema
 from .sources.manifest import SourceError
-from .staging import StagingError, async_stage_for_entry, staging_error
+from .staging import async_stage_for_entry, staging_error
 from .store import MAX_IMAGE_SIZE, ImageTooLargeError, StagedFirmware
 
 CONF_FIRMWARE = "firmware"
 CONF_VERSION = "version"
 CONF_RELEASE_NOTES = "release_notes"
 CONF_TARGET = "target"
+CONF_GROUP = "group"
 CONF_PARALLEL = "parallel_uploads"
 CONF_ARM_HOURS = "arm_hours"
 CONF_CONNECT_BACK_PORT = "connect_back_port"
@@ -173,10 +189,12 @@ class EspOtaOptionsFlow(OptionsFlow):
                 staged = await self._async_stage(user_input)
             except UploadGoneError:
                 errors[CONF_FIRMWARE] = "upload_gone"
-            except StagingError as err:
+            except HomeAssistantError as err:
                 errors["base"] = err.translation_key or "unknown"
                 placeholders.update(err.translation_placeholders or {})
             else:
+                if isinstance(staged, GroupResult):
+                    return self._group_staged(staged)
                 return self.async_abort(
                     reason=(
                         "filesystem_staged"
@@ -210,6 +228,23 @@ class EspOtaOptionsFlow(OptionsFlow):
                 ),
             }
         )
+        if groups := groups_of(self.hass, self.config_entry):
+            # Empty: this board only; else every board of the group it fits.
+            schema = schema.extend(
+                {
+                    vol.Optional(CONF_GROUP): SelectSelector(
+                        SelectSelectorConfig(
+                            options=[
+                                SelectOptionDict(
+                                    value=group.key, label=group_title(self.hass, group)
+                                )
+                                for group in groups
+                            ],
+                            mode=SelectSelectorMode.DROPDOWN,
+                        )
+                    )
+                }
+            )
         return self.async_show_form(
             step_id="upload",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
@@ -217,8 +252,27 @@ class EspOtaOptionsFlow(OptionsFlow):
             description_placeholders=placeholders,
         )
 
-    async def _async_stage(self, user_input: dict[str, Any]) -> StagedFirmware:
+    def _group_staged(self, result: GroupResult) -> ConfigFlowResult:
+        """Say for which boards of the group the image was staged, and why not."""
+        image = result.done[0].image
+        return self.async_abort(
+            reason="group_staged",
+            description_placeholders={
+                "group": group_title(self.hass, result.group),
+                "version": image.version if image else "-",
+                "staged": "\n".join(f"- {o.entry.title}" for o in result.done),
+                "left_out": reasons_text(result.not_done) or "-",
+            },
+        )
+
+    async def _async_stage(
+        self, user_input: dict[str, Any]
+    ) -> StagedFirmware | GroupResult:
         file_id: str = user_input[CONF_FIRMWARE]
+        # Checked first: a wrong group must not use up the uploaded file.
+        group = (
+            parse_group(user_input[CONF_GROUP]) if user_input.get(CONF_GROUP) else None
+        )
 
         def read() -> tuple[bytes, str]:
             try:
@@ -231,6 +285,19 @@ class EspOtaOptionsFlow(OptionsFlow):
             data, filename = await self.hass.async_add_executor_job(read)
         except ImageTooLargeError as err:
             raise staging_error(err) from err
+        if group is not None:
+            result = await async_stage_for_group(
+                self.hass,
+                group,
+                data,
+                kind=ImageKind(user_input.get(CONF_TARGET, ImageKind.APP.value)),
+                version=user_input.get(CONF_VERSION),
+                release_notes=user_input.get(CONF_RELEASE_NOTES),
+                origin="upload",
+                filename=filename,
+            )
+            result.raise_if_nothing_done("group_nothing_staged")
+            return result
         return await async_stage_for_entry(
             self.hass,
             self.config_entry,

@@ -19,6 +19,7 @@ from .compat import vol
 from .confirm import async_confirm
 from .const import DOMAIN
 from .firmware import ImageKind
+from .groups import async_confirm_for_group, async_stage_for_group, parse_group
 from .redact import redact_url, url_filename
 from .source_actions import async_setup_source_services
 from .staging import async_download, async_stage_for_entry
@@ -26,6 +27,7 @@ from .staging import async_download, async_stage_for_entry
 SERVICE_STAGE_FIRMWARE: Final = "stage_firmware"
 SERVICE_CONFIRM: Final = "confirm"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_GROUP: Final = "group"
 ATTR_URL: Final = "url"
 ATTR_PATH: Final = "path"
 ATTR_VERSION: Final = "version"
@@ -34,27 +36,36 @@ ATTR_TARGET: Final = "target"
 TARGET_FLASH: Final = "flash"
 TARGET_FILESYSTEM: Final = "filesystem"
 
-STAGE_FIRMWARE_SCHEMA = vol.Schema(
-    {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Exclusive(ATTR_URL, "source"): cv.url,
-        vol.Exclusive(ATTR_PATH, "source"): cv.string,
-        vol.Optional(ATTR_VERSION): vol.All(cv.string, vol.Length(max=64)),
-        vol.Optional(ATTR_RELEASE_NOTES): vol.All(cv.string, vol.Length(max=20000)),
-        vol.Optional(ATTR_TARGET, default=TARGET_FLASH): vol.In(
-            [TARGET_FLASH, TARGET_FILESYSTEM]
-        ),
-    }
+# One board (config_entry_id) or a group of boards (groups.py), never both.
+STAGE_FIRMWARE_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "boards"): cv.string,
+            vol.Exclusive(ATTR_GROUP, "boards"): cv.string,
+            vol.Exclusive(ATTR_URL, "source"): cv.url,
+            vol.Exclusive(ATTR_PATH, "source"): cv.string,
+            vol.Optional(ATTR_VERSION): vol.All(cv.string, vol.Length(max=64)),
+            vol.Optional(ATTR_RELEASE_NOTES): vol.All(cv.string, vol.Length(max=20000)),
+            vol.Optional(ATTR_TARGET, default=TARGET_FLASH): vol.In(
+                [TARGET_FLASH, TARGET_FILESYSTEM]
+            ),
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_CONFIG_ENTRY_ID, ATTR_GROUP),
 )
 
-CONFIRM_SCHEMA = vol.Schema(
-    {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Optional(ATTR_VERSION): cv.string,
-        vol.Optional(ATTR_TARGET, default=TARGET_FLASH): vol.In(
-            [TARGET_FLASH, TARGET_FILESYSTEM]
-        ),
-    }
+CONFIRM_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "boards"): cv.string,
+            vol.Exclusive(ATTR_GROUP, "boards"): cv.string,
+            vol.Optional(ATTR_VERSION): cv.string,
+            vol.Optional(ATTR_TARGET, default=TARGET_FLASH): vol.In(
+                [TARGET_FLASH, TARGET_FILESYSTEM]
+            ),
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_CONFIG_ENTRY_ID, ATTR_GROUP),
 )
 
 
@@ -63,9 +74,12 @@ def _kind(target: str) -> ImageKind:
 
 
 async def _async_stage_firmware(call: ServiceCall) -> ServiceResponse:
-    """Stage an image from a URL or an allowed file path for one board."""
+    """Stage an image from a URL or an allowed file path for a board or group."""
     hass = call.hass
-    entry = loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    # Checked before any download: an unknown board or group costs nothing.
+    group = parse_group(call.data[ATTR_GROUP]) if ATTR_GROUP in call.data else None
+    if group is None:
+        loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     kind = _kind(call.data[ATTR_TARGET])
     source: Path | bytes
     if url := call.data.get(ATTR_URL):
@@ -79,9 +93,22 @@ async def _async_stage_firmware(call: ServiceCall) -> ServiceResponse:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="source_missing"
         )
+    if group is not None:
+        result = await async_stage_for_group(
+            hass,
+            group,
+            source,
+            kind=kind,
+            version=call.data.get(ATTR_VERSION),
+            release_notes=call.data.get(ATTR_RELEASE_NOTES),
+            origin=origin,
+            filename=filename,
+        )
+        result.raise_if_nothing_done("group_nothing_staged")
+        return result.as_response("staged")
     staged = await async_stage_for_entry(
         hass,
-        entry,
+        loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID]),
         source,
         kind=kind,
         version=call.data.get(ATTR_VERSION),
@@ -118,6 +145,16 @@ async def _async_check_path(hass: HomeAssistant, path: Path) -> None:
 
 async def _async_confirm(call: ServiceCall) -> ServiceResponse:
     """Confirm a staged image in the name of the person calling."""
+    if ATTR_GROUP in call.data:
+        result = await async_confirm_for_group(
+            call.hass,
+            parse_group(call.data[ATTR_GROUP]),
+            call.context,
+            call.data.get(ATTR_VERSION),
+            _kind(call.data[ATTR_TARGET]),
+        )
+        result.raise_if_nothing_done("group_nothing_confirmed")
+        return result.as_response("confirmed")
     entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     confirmed = await async_confirm(
         call.hass,

@@ -239,11 +239,28 @@ class EspOtaUpdateEntity(ArmingMixin, EspOtaEntity, UpdateEntity):
         # Kept apart from the notes, which often end in a list of their own.
         facts = (
             f"**Image:** {chip}, {image.size:,} bytes, SHA-256 `{image.short_hash}…`  \n"
-            f"**Staged:** {when} ({shown_source(image.source)})"
+            f"**Staged:** {when} ({shown_source(image.source)})  \n"
+            f"**Confirmed:** {await self._async_confirmation_text(image)}"
         )
         if image.release_notes:
             return f"{image.release_notes}\n\n---\n\n{facts}"
         return facts
+
+    async def _async_confirmation_text(self, image: StagedFirmware) -> str:
+        """Say who confirmed this image for the board, and for which group."""
+        ledger = self.hass.data[DATA_LEDGER]
+        key = ledger_key(self._entry, self._kind)
+        confirmation = ledger.confirmation(key)
+        if confirmation is None or confirmation.sha256 != image.sha256:
+            return "not yet (a person confirms it before it can be installed)"
+        user = await self.hass.auth.async_get_user(confirmation.user_id)
+        confirmed_at = dt_util.parse_datetime(confirmation.confirmed_at)
+        text = f"by {user.name if user and user.name else 'a person'}"
+        if confirmed_at:
+            text += f", {dt_util.as_local(confirmed_at).strftime('%Y-%m-%d %H:%M')}"
+        if confirmation.group:
+            text += f", for the group `{confirmation.group}`"
+        return text
 
     async def async_install(
         self, version: str | None, backup: bool, **kwargs: Any

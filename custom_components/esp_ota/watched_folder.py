@@ -1,6 +1,10 @@
 """The watched folder: drop a ``.bin`` into a board's inbox and it gets staged.
 
-Each board has ``<config>/esp_ota/inbox/<hostname>/``. A file is taken once it
+Each board has ``<config>/esp_ota/inbox/<hostname>/``; a group of boards
+(``groups.py``) has ``<config>/esp_ota/inbox/<kind>=<value>/`` (for example
+``label=garden`` or ``chip=esp8266``), made by the person: an image dropped
+there is staged for every board of the group it fits, and the notification
+names the boards it did not fit, with the reason. A file is taken once it
 has stopped changing between two scans (so a copy still in progress is never
 read), staged like any other image, and removed from the inbox. Release notes
 come from a sidecar with the same name and ``.md`` or ``.txt``. A file whose
@@ -37,6 +41,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from .const import CONF_HOSTNAME, DOMAIN
 from .firmware import ImageKind, read_sidecar_notes
 from .firmware.release import sidecar_candidates
+from .groups import Group, async_stage_for_group, parse_group, reasons_text
 from .staging import StorageError, async_stage_for_entry
 from .store import safe_name
 from .translate import NoticeText, async_translate
@@ -70,14 +75,14 @@ def is_filesystem_name(name: str) -> bool:
     return lower.endswith(".fs.bin") or lower.startswith(("littlefs", "spiffs"))
 
 
-class WatchedFolder:
-    """Watch one board's folder and stage every image dropped into it."""
+class _Folder:
+    """Watch one folder and stage every image dropped into it."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, path: Path, title: str) -> None:
         """Prepare the watcher; async_start begins scanning."""
         self._hass = hass
-        self._entry = entry
-        self.path = watched_folder_path(hass, entry)
+        self.path = path
+        self._title = title
         self._seen: dict[str, _Seen] = {}
         self._stuck: set[str] = set()
         self._scanning = False
@@ -90,7 +95,7 @@ class WatchedFolder:
             self._hass,
             self._async_scheduled_scan,
             SCAN_INTERVAL,
-            name=f"esp_ota watched folder {self._entry.title}",
+            name=f"esp_ota watched folder {self._title}",
             cancel_on_shutdown=True,
         )
 
@@ -99,10 +104,8 @@ class WatchedFolder:
 
     @callback
     def _async_scheduled_scan(self, _now: object) -> None:
-        self._entry.async_create_background_task(
-            self._hass,
-            self.async_scan(),
-            f"esp_ota watched folder scan {self._entry.title}",
+        self._hass.async_create_background_task(
+            self.async_scan(), f"esp_ota watched folder scan {self._title}"
         )
 
     async def async_scan(self) -> None:
@@ -146,16 +149,7 @@ class WatchedFolder:
         notes = await self._hass.async_add_executor_job(read_sidecar_notes, path)
         kind = ImageKind.FILESYSTEM if is_filesystem_name(path.name) else ImageKind.APP
         try:
-            staged = await async_stage_for_entry(
-                self._hass,
-                self._entry,
-                path,
-                kind=kind,
-                version=version_from_name(path.name),
-                release_notes=notes,
-                origin=f"folder:{path.name}",
-                filename=path.name,
-            )
+            version = await self._async_stage(path, kind, notes)
         except StorageError as err:
             # The file may be fine (a full disk): keep it for a later scan.
             await self._async_notify(path, "inbox_left_in_place", err)
@@ -167,9 +161,13 @@ class WatchedFolder:
         _LOGGER.info(
             "Staged %s from the firmware folder for %s as version %s",
             path.name,
-            self._entry.title,
-            staged.version,
+            self._title,
+            version,
         )
+
+    async def _async_stage(self, path: Path, kind: ImageKind, notes: str | None) -> str:
+        """Stage the file; return its version (raise a translated error)."""
+        raise NotImplementedError
 
     async def _async_refuse(self, path: Path, err: HomeAssistantError) -> None:
         """Rename a refused file (or link) out of the way and tell the person."""
@@ -183,7 +181,7 @@ class WatchedFolder:
             await self._async_notify(path, "inbox_refused_kept", err)
             return
         _LOGGER.warning(
-            "Firmware %r for %s was refused: %s", path.name, self._entry.title, err
+            "Firmware %r for %s was refused: %s", path.name, self._title, err
         )
         await self._async_notify(path, "inbox_refused", err, rejected=_shown(rejected))
 
@@ -193,14 +191,122 @@ class WatchedFolder:
         """Tell the person why, in Home Assistant's language (translate.py)."""
         reason = await async_translate(self._hass, err)
         notice = NoticeText(
-            key, file=_shown(path.name), board=self._entry.title, reason=reason, **extra
+            key, file=_shown(path.name), board=self._title, reason=reason, **extra
         )
         persistent_notification.async_create(
             self._hass,
             await async_translate(self._hass, notice),
             title=await async_translate(self._hass, NoticeText("inbox_refused_title")),
-            notification_id=f"{DOMAIN}_inbox_{self._entry.entry_id}_{path.name}",
+            notification_id=f"{DOMAIN}_inbox_{self._notice_key}_{path.name}",
         )
+
+    @property
+    def _notice_key(self) -> str:
+        return self.path.name
+
+
+class WatchedFolder(_Folder):
+    """Watch one board's folder and stage every image dropped into it."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        """Prepare the watcher of a board's folder."""
+        super().__init__(hass, watched_folder_path(hass, entry), entry.title)
+        self._entry = entry
+
+    @callback
+    def _async_scheduled_scan(self, _now: object) -> None:
+        self._entry.async_create_background_task(
+            self._hass,
+            self.async_scan(),
+            f"esp_ota watched folder scan {self._entry.title}",
+        )
+
+    @property
+    def _notice_key(self) -> str:
+        return self._entry.entry_id
+
+    async def _async_stage(self, path: Path, kind: ImageKind, notes: str | None) -> str:
+        staged = await async_stage_for_entry(
+            self._hass,
+            self._entry,
+            path,
+            kind=kind,
+            version=version_from_name(path.name),
+            release_notes=notes,
+            origin=f"folder:{path.name}",
+            filename=path.name,
+        )
+        return staged.version
+
+
+class GroupFolder(_Folder):
+    """Watch a group's folder, ``inbox/<kind>=<value>/`` (see groups.py)."""
+
+    def __init__(self, hass: HomeAssistant, path: Path, group: Group) -> None:
+        """Prepare the watcher of a group's folder."""
+        super().__init__(hass, path, group.key)
+        self._group = group
+
+    async def _async_stage(self, path: Path, kind: ImageKind, notes: str | None) -> str:
+        result = await async_stage_for_group(
+            self._hass,
+            self._group,
+            path,
+            kind=kind,
+            version=version_from_name(path.name),
+            release_notes=notes,
+            origin=f"folder:{path.name}",
+            filename=path.name,
+        )
+        result.raise_if_nothing_done("group_nothing_staged")
+        if result.not_done:
+            # Staged for some: say which boards it did not fit, and why.
+            await self._async_notify(
+                path,
+                "inbox_group_partly",
+                NoticeText("group_left_out", reasons=reasons_text(result.not_done)),
+                staged=str(len(result.done)),
+            )
+        return result.done[0].image.version  # type: ignore[union-attr]
+
+
+def async_start_group_folders(hass: HomeAssistant) -> CALLBACK_TYPE:
+    """Watch every group folder in the inbox, as people create them."""
+    inbox = Path(hass.config.path("esp_ota", "inbox"))
+    folders: dict[str, GroupFolder] = {}
+
+    def find() -> list[Path]:
+        if not inbox.is_dir():
+            return []
+        return [
+            path
+            for path in sorted(inbox.iterdir())
+            if ("=" in path.name or ":" in path.name)
+            and not path.is_symlink()
+            and path.is_dir()
+        ]
+
+    async def async_scan(_now: object = None) -> None:
+        for path in await hass.async_add_executor_job(find):
+            if path.name not in folders:
+                try:
+                    group = parse_group(path.name)
+                except HomeAssistantError:
+                    continue
+                folders[path.name] = GroupFolder(hass, path, group)
+            await folders[path.name].async_scan()
+
+    @callback
+    def scheduled(now: object) -> None:
+        hass.async_create_background_task(async_scan(now), "esp_ota group folders scan")
+
+    return async_track_time_interval(
+        hass,
+        scheduled,
+        SCAN_INTERVAL,
+        name="esp_ota group folders",
+        cancel_on_shutdown=True,
+    )
 
 
 def version_from_name(name: str) -> str | None:
