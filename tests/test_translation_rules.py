@@ -202,8 +202,14 @@ def _placeholder_problems(package: Path) -> list[str]:
         # Refused uploads show the exception's placeholders and the board.
         sites.keys[f"options.error.{key}"] |= keys | {"board"}
         sites.keys[f"exceptions.{key}"] |= keys
-    for key in ("group_invalid", "group_empty", "group_nothing_staged"):
-        # A refused group upload shows the exception's placeholders and the board.
+    for key in (
+        "group_invalid",
+        "group_empty",
+        "group_nothing_staged",
+        "group_source_fits_none",
+    ):
+        # A refused group upload or source shows the exception's placeholders
+        # and the board.
         sites.keys[f"options.error.{key}"] |= sites.keys[f"exceptions.{key}"] | {
             "board"
         }

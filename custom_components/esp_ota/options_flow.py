@@ -50,8 +50,10 @@ from .pull.settings_form import (
     pull_schema,
 )
 from .settings import DATA_SETTINGS, MAX_ARM_HOURS, MAX_PARALLEL_UPLOADS
+from .source_actions import async_set_group_source
 from .source_manager import DATA_SOURCES, source_config
 from .source_options import config_from_form, source_schema
+from .sources.config import SourceConfig
 from .sources.manifest import SourceError
 from .staging import async_stage_for_entry, staging_error
 from .store import MAX_IMAGE_SIZE, ImageTooLargeError, StagedFirmware
@@ -151,7 +153,15 @@ class EspOtaOptionsFlow(OptionsFlow):
         current = source_config(entry)
         errors: dict[str, str] = {}
         placeholders = {"board": entry.title}
-        if user_input is not None:
+        if user_input is not None and user_input.get(CONF_GROUP):
+            try:
+                return await self._async_set_group_source(user_input, current)
+            except vol.Invalid:
+                errors["base"] = "source_invalid_url"
+            except HomeAssistantError as err:
+                errors["base"] = err.translation_key or "unknown"
+                placeholders |= err.translation_placeholders or {}
+        elif user_input is not None:
             try:
                 config = config_from_form(user_input, current)
                 release = (
@@ -173,7 +183,7 @@ class EspOtaOptionsFlow(OptionsFlow):
                 return self.async_create_entry(data=dict(entry.options))
         return self.async_show_form(
             step_id="source",
-            data_schema=source_schema(current),
+            data_schema=self._with_group_choice(source_schema(current)),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -228,28 +238,56 @@ class EspOtaOptionsFlow(OptionsFlow):
                 ),
             }
         )
-        if groups := groups_of(self.hass, self.config_entry):
-            # Empty: this board only; else every board of the group it fits.
-            schema = schema.extend(
-                {
-                    vol.Optional(CONF_GROUP): SelectSelector(
-                        SelectSelectorConfig(
-                            options=[
-                                SelectOptionDict(
-                                    value=group.key, label=group_title(self.hass, group)
-                                )
-                                for group in groups
-                            ],
-                            mode=SelectSelectorMode.DROPDOWN,
-                        )
-                    )
-                }
-            )
         return self.async_show_form(
             step_id="upload",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            data_schema=self.add_suggested_values_to_schema(
+                self._with_group_choice(schema), user_input or {}
+            ),
             errors=errors,
             description_placeholders=placeholders,
+        )
+
+    def _with_group_choice(self, schema: vol.Schema) -> vol.Schema:
+        """Add the choice of a group the board belongs to (empty: this board)."""
+        if not (groups := groups_of(self.hass, self.config_entry)):
+            return schema
+        return schema.extend(
+            {
+                vol.Optional(CONF_GROUP): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[
+                            SelectOptionDict(
+                                value=group.key, label=group_title(self.hass, group)
+                            )
+                            for group in groups
+                        ],
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                )
+            }
+        )
+
+    async def _async_set_group_source(
+        self, user_input: dict[str, Any], current: SourceConfig | None
+    ) -> ConfigFlowResult:
+        """Give the source to every board of the chosen group it has a build for."""
+        group = parse_group(user_input[CONF_GROUP])
+        config = config_from_form(user_input, current)
+        outcomes = await async_set_group_source(self.hass, group, config, wait=False)
+        return self.async_abort(
+            reason="group_source_set" if config else "group_source_removed",
+            description_placeholders={
+                "group": group_title(self.hass, group),
+                "set": "\n".join(
+                    f"- {o.entry.title}" for o in outcomes if o.reason is None
+                ),
+                "left_out": "\n".join(
+                    f"- {o.entry.title}: {o.reason}"
+                    for o in outcomes
+                    if o.reason is not None
+                )
+                or "-",
+            },
         )
 
     def _group_staged(self, result: GroupResult) -> ConfigFlowResult:
