@@ -33,6 +33,7 @@ CLASSES = [
 FIT_KEYS = {
     errors.WrongChipError: "wrong_chip",
     errors.TooLargeError: "too_large_for_board",
+    errors.FileTooLargeError: "file_too_large",
 }
 
 
@@ -77,6 +78,7 @@ def test_every_firmware_text_belongs_to_an_error_case() -> None:
         errors.WrongTargetError(ImageKind.APP, ImageKind.FILESYSTEM),
         errors.WrongChipError(ChipFamily.ESP32, ChipFamily.ESP8266),
         errors.TooLargeError(2000, 1000),
+        errors.FileTooLargeError(1 << 25, 1 << 24),
         errors.EmptyImageError(),
     ],
     ids=lambda err: type(err).__name__,

@@ -22,6 +22,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from .board import board_key
 from .const import CONF_BOARD, DOMAIN
 from .firmware import (
+    FileTooLargeError,
     FirmwareError,
     FitError,
     ImageKind,
@@ -118,9 +119,9 @@ def staging_error(err: Exception) -> StagingError:
         key, placeholders = "wrong_chip", err.facts
     elif isinstance(err, TooLargeError):
         key, placeholders = "too_large_for_board", err.facts
-    elif isinstance(err, ImageTooLargeError):
-        key = "file_too_large"
-        placeholders = {"size": str(err.size), "limit": str(MAX_IMAGE_SIZE)}
+    elif isinstance(err, FileTooLargeError):
+        # Found by staging before the copy (ImageTooLargeError) or by the check.
+        key, placeholders = "file_too_large", err.facts
     elif isinstance(err, FirmwareError):
         key, placeholders = f"firmware_{err.translation_key}", err.facts
     else:  # pragma: no cover - callers pass only the errors above

@@ -29,7 +29,14 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
-from .firmware import ChipFamily, FirmwareImage, ImageKind, check_file
+from .firmware import (
+    ChipFamily,
+    FileTooLargeError,
+    FirmwareImage,
+    ImageKind,
+    check as firmware_check,
+    check_file,
+)
 from .listeners import Listeners
 from .storage_checks import RECORD_ERRORS, CheckedStore, async_load_store, require_str
 
@@ -43,16 +50,17 @@ KEEP_PER_BOARD: Final = 3
 TEMP_SUFFIX: Final = ".tmp"
 _COPY_CHUNK: Final = 1024 * 1024
 # The largest flash an ESP32 module carries; no app or filesystem image is bigger.
-MAX_IMAGE_SIZE: Final = 16 * 1024 * 1024
+# The firmware package's limit (check_file refuses such a file too, so the check
+# command agrees); staging tests it first, before anything is copied.
+MAX_IMAGE_SIZE: Final = firmware_check.MAX_IMAGE_SIZE
 
 
-class ImageTooLargeError(Exception):
-    """The file is larger than any ESP flash."""
+class ImageTooLargeError(FileTooLargeError):
+    """The file is larger than any ESP flash (found before it is copied)."""
 
     def __init__(self, size: int) -> None:
-        """Remember the size."""
-        super().__init__(f"The file has {size} bytes, more than any ESP flash holds")
-        self.size = size
+        """Remember the size; the limit is MAX_IMAGE_SIZE."""
+        super().__init__(size, MAX_IMAGE_SIZE)
 
 
 @dataclass(frozen=True, kw_only=True)

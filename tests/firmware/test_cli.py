@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.esp_ota.firmware import MAX_IMAGE_SIZE
 from custom_components.esp_ota.firmware.cli import main
 from tools.esp_images import (
     build_esp32_app,
@@ -105,6 +106,20 @@ def test_filesystem_target(tmp_path: Path) -> None:
 def test_unknown_board_skips_the_chip_check(tmp_path: Path) -> None:
     paths = _write(tmp_path, a=build_esp32_app(chip="esp32c6"))
     assert _run("check", "--board", "my-own-board", *paths)[0] == 0
+
+
+def test_file_larger_than_any_flash_is_refused_as_staging_refuses_it(
+    tmp_path: Path,
+) -> None:
+    # A valid app followed by padding: the image parses, the file is too big.
+    app = build_esp32_app()
+    big = app + b"\xff" * (MAX_IMAGE_SIZE + 1 - len(app))
+    paths = _write(tmp_path, fits=app + b"\xff" * (MAX_IMAGE_SIZE - len(app)), big=big)
+    status, (fits, too_big) = _run("check", *paths)
+    assert status == 1
+    assert fits["ok"] is True
+    assert too_big["error"] == "file_too_large"
+    assert str(MAX_IMAGE_SIZE) in too_big["message"]
 
 
 def test_unreadable_file_is_reported(tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ Modules, one idea each:
 - ``kinds``: ``ImageKind`` (app or filesystem), ``FlashMode``, ``FilesystemFormat``.
 - ``boards``: ``family_for_board`` from the mDNS TXT ``board`` id.
 - ``fit``: ``check_fit`` before anything is sent.
-- ``check``: ``check_file`` / ``check_image``, inspection plus fit: the one
-  path staging and the ``check`` command (``cli``, ``__main__``) share.
+- ``check``: ``check_file`` / ``check_image``, the size limit
+  (``MAX_IMAGE_SIZE``), inspection plus fit: the one path staging and the
+  ``check`` command (``cli``, ``__main__``) share.
 - ``segments``, ``esp8266``, ``esp32``, ``gzipped``, ``layouts``,
   ``filesystem``: the format facts ``image`` applies, each with its sources.
 - ``board_ids``: the generated board id table (``tools/gen_board_ids.py``).
@@ -25,7 +26,7 @@ executor thread, never on the event loop.
 from __future__ import annotations
 
 from .boards import family_for_board
-from .check import check_file, check_image
+from .check import MAX_IMAGE_SIZE, check_file, check_image
 from .chips import ChipFamily
 from .descriptor import AppDescriptor
 from .errors import (
@@ -38,6 +39,7 @@ from .errors import (
     DescriptorError,
     EmptyImageError,
     FactoryImageError,
+    FileTooLargeError,
     FirmwareError,
     FitError,
     MissingDescriptorError,
@@ -56,6 +58,7 @@ from .kinds import FilesystemFormat, FlashMode, ImageKind
 from .release import read_sidecar_notes
 
 __all__ = [
+    "MAX_IMAGE_SIZE",
     "AppDescriptor",
     "BlankImageError",
     "BootloaderImageError",
@@ -67,6 +70,7 @@ __all__ = [
     "DescriptorError",
     "EmptyImageError",
     "FactoryImageError",
+    "FileTooLargeError",
     "FilesystemFormat",
     "FirmwareError",
     "FirmwareImage",

@@ -30,6 +30,7 @@ Tree::
     ├── DecompressedTooLargeError  key "decompressed_too_large"
     ├── CorruptImageError          key "corrupt_image"
     ├── DescriptorError            key "descriptor_invalid"
+    ├── FileTooLargeError          key "file_too_large"
     └── FitError                   (the image does not suit the board)
         ├── WrongTargetError       key "wrong_target"
         ├── WrongChipError         key "wrong_chip"
@@ -264,6 +265,24 @@ class DescriptorError(FirmwareError):
         "control_chars": ("field",),
         "cut_short": ("length", "needed"),
     }
+
+
+class FileTooLargeError(FirmwareError):
+    """The file is larger than any ESP flash: no image can be that big."""
+
+    key: ClassVar[str] = "file_too_large"
+    variants: ClassVar[Mapping[str, tuple[str, ...]]] = {"": ("size", "limit")}
+
+    def __init__(self, size: int, limit: int) -> None:
+        """Give the file's size and the limit in bytes."""
+        super().__init__(
+            f"The file has {size} bytes, more than any ESP flash holds "
+            f"({limit} bytes).",
+            size=size,
+            limit=limit,
+        )
+        self.size = size
+        self.limit = limit
 
 
 class FitError(FirmwareError):
