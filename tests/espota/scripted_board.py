@@ -22,6 +22,8 @@ class ScriptedBoard(asyncio.DatagramProtocol):
         self.replies = list(replies)
         self.tcp = tcp
         self.transport: asyncio.DatagramTransport | None = None
+        self.datagrams: list[bytes] = []
+        """Every datagram received, in order."""
         self.tasks: set[asyncio.Task[None]] = set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -31,6 +33,7 @@ class ScriptedBoard(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         """Answer from the script; connect back after an OK to an invitation."""
+        self.datagrams.append(data)
         reply = self.replies.pop(0) if self.replies else None
         if reply is not None and self.transport is not None:
             self.transport.sendto(reply, addr)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from custom_components.esp_ota.espota.cli import build_parser, main
+from tests.helpers import free_port
 from tools.esp_emulator import Core, Fault, build_esp8266_image
 
 
@@ -94,6 +95,37 @@ async def test_cli_filesystem_flag_sends_command_100(
 
     assert code == 0
     assert board.received_filesystems == [b"fs" * 5000]
+
+
+async def test_cli_listens_where_minus_i_and_minus_p_say(
+    make_board, tmp_path: Path
+) -> None:
+    board = make_board(core=Core.ESP8266)
+    await board.start()
+    image = build_esp8266_image(20_000)
+    (tmp_path / "fw.bin").write_bytes(image)
+    port = free_port()
+
+    code = await asyncio.to_thread(
+        main,
+        [
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(board.port),
+            "-I",
+            "127.0.0.1",
+            "-P",
+            str(port),
+            "-f",
+            str(tmp_path / "fw.bin"),
+        ],
+    )
+    await board.session_ended.wait()
+
+    assert code == 0
+    assert board.received_images == [image]
+    assert board.invitations[0].split()[1] == str(port).encode()
 
 
 async def test_cli_failure_exits_1_with_a_readable_reason(

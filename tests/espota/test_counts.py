@@ -10,6 +10,7 @@ import time
 import pytest
 
 from custom_components.esp_ota.espota import TransferError, upload
+from custom_components.esp_ota.espota.transport import BoardStream
 from tests.espota.helpers import FAST
 from tools.esp_emulator import BoardConfig, BoardEmulator, Core, build_esp32_image
 
@@ -103,3 +104,29 @@ async def test_a_count_the_esp32_repeats_after_silence_is_not_new_data(
         )
 
     assert caught.value.written == 1460
+
+
+async def test_counts_are_read_in_batches_not_one_wake_up_each(
+    make_board, monkeypatch
+) -> None:
+    """The uploader's CPU cost (docs/espota.md): one read per 20 ms, not per count."""
+    reads = 0
+    read = BoardStream.read
+
+    async def counted(stream: BoardStream) -> bytes:
+        nonlocal reads
+        reads += 1
+        return await read(stream)
+
+    monkeypatch.setattr(BoardStream, "read", counted)
+    # An ESP32 prints a count per read of at most 1460 bytes: over 200 here,
+    # about 5 ms apart at this flash speed.
+    board = make_board(core=Core.ESP32, flash_speed=300_000)
+    await board.start()
+    image = build_esp32_image("1.0", 300_000)
+
+    result = await upload("127.0.0.1", board.port, image, timeouts=FAST)
+
+    assert result.message == "OK"
+    assert result.written == len(image)
+    assert reads * 2 < len(image) // 1460

@@ -69,6 +69,19 @@ async def test_challenge_without_a_password_is_answered_so_the_board_is_idle(
     assert board.state == "idle"
 
 
+async def test_challenge_with_an_unknown_nonce_is_answered_before_the_error() -> None:
+    # espota.py answers any challenge, so the board leaves OTA_WAITAUTH.
+    board, port = await scripted_board.start([b"AUTH abc"])
+    try:
+        with pytest.raises(AuthenticationError, match="nonce of 3 characters"):
+            await upload("127.0.0.1", port, b"x", password="pw", timeouts=FAST)
+    finally:
+        await board.close()
+
+    assert len(board.datagrams) == 2
+    assert board.datagrams[1].startswith(b"200 ")
+
+
 async def test_error_line_from_a_board_that_keeps_the_socket_open_is_reported_at_once() -> (
     None
 ):
@@ -222,3 +235,58 @@ async def test_a_refusal_is_never_retried(make_board) -> None:
         )
 
     assert len(board.invitations) == 1
+
+
+async def test_a_stalled_transfer_is_retried_with_a_fresh_invitation() -> None:
+    attempts = 0
+
+    async def stall_once(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, size: int
+    ) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            await reader.readexactly(1460)
+            writer.write(b"1460")
+            await writer.drain()
+            await asyncio.Event().wait()  # stalled, socket kept open
+        await reader.readexactly(size)
+        writer.write(f"{size}OK".encode())
+        await writer.drain()
+
+    board, port = await scripted_board.start([b"OK", b"OK"], stall_once)
+    seen: list[int] = []
+    try:
+        result = await upload(
+            "127.0.0.1",
+            port,
+            b"\xe9" * 100_000,
+            progress=lambda sent, _total: seen.append(sent),
+            retries=1,
+            timeouts=replace(FAST, ack=0.3),
+        )
+    finally:
+        await board.close()
+
+    assert result.message == "OK"
+    assert result.attempts == 2
+    assert len([d for d in board.datagrams if d[:2] == b"0 "]) == 2
+    assert seen.index(0) > 0  # progress restarted for the retry
+    assert seen[-1] == 100_000
+
+
+async def test_an_authentication_failure_is_never_retried(make_board) -> None:
+    board = make_board(core=Core.ESP8266, password="right-one")
+    await board.start()
+
+    with pytest.raises(AuthenticationError):
+        await upload(
+            "127.0.0.1",
+            board.port,
+            build_esp8266_image(20_000),
+            password="wrong-one",
+            retries=3,
+            timeouts=replace(FAST, retry_pause=0.05),
+        )
+
+    assert len([d for d in board.invitations if d[:2] == b"0 "]) == 1
