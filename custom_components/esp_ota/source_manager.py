@@ -42,6 +42,7 @@ from .const import CONF_BOARD, DOMAIN
 from .firmware import ChipFamily, ImageKind, family_for_board
 from .ledger import DATA_LEDGER
 from .listeners import Listeners
+from .redact import redact_url, url_filename
 from .source_failures import Failure, staging_failure
 from .source_fetch import async_fetch_manifest, auth_headers
 from .sources.config import OPTION_KEY, SourceConfig
@@ -259,7 +260,9 @@ class SourceManager:
             self._hass,
             release.url,
             headers=auth_headers(config, release.url),
-            shown_url=config.redact(release.url),
+            # The image's URL may be signed (a token in its query) or carry
+            # the manifest's user info: shown without them, like any URL.
+            shown_url=config.redact(redact_url(release.url)),
         )
         await self._hass.async_add_executor_job(verify_digest, data, release)
         await async_stage_for_entry(
@@ -269,7 +272,7 @@ class SourceManager:
             version=release.version,
             release_notes=release.release_notes,
             origin=f"source:{config.safe_url}",
-            filename=release.url.rsplit("/", 1)[-1] or None,
+            filename=url_filename(release.url),
             release_url=release.release_url,
         )
         _LOGGER.info(
