@@ -16,7 +16,8 @@ Rules:
   entry's transport), the outcome, the reason (the translation key of the
   error, None on success) and how many seconds it took;
 - only the last record of a board is kept, across restarts, and it is
-  forgotten with the board's entry;
+  forgotten with the board's entry; a record that cannot be read is skipped
+  and a file that cannot be read never stops set-up (``storage_checks``);
 - the "did not come back" repair of a board goes away as soon as the board is
   heard from after the repair was raised (it came back late), and every
   repair of a board goes away when its entry is removed.
@@ -28,13 +29,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
 from dataclasses import asdict, dataclass
 import time
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
@@ -45,6 +45,7 @@ from .firmware import ImageKind
 from .install import comeback_issue_id
 from .install_rules import confirmation_issue_id
 from .rollback import rollback_issue_id
+from .storage_checks import CheckedStore, async_load_store, clean_records, require_str
 from .translate import async_translate
 
 if TYPE_CHECKING:
@@ -83,18 +84,13 @@ class InstallHistory:
     def __init__(self, hass: HomeAssistant) -> None:
         """Create the history; call async_load before use."""
         self._hass = hass
-        self._store: Store[dict[str, dict[str, object]]] = Store(
-            hass, STORAGE_VERSION, STORAGE_KEY
-        )
+        self._store = CheckedStore(hass, STORAGE_VERSION, STORAGE_KEY)
         self._last: dict[str, InstallRecord] = {}
 
     async def async_load(self) -> None:
-        """Load the records kept before the last restart."""
-        data = await self._store.async_load() or {}
-        self._last = {
-            board: InstallRecord(**item)  # type: ignore[arg-type]
-            for board, item in data.items()
-        }
+        """Load the records kept before the last restart (the readable ones)."""
+        data, _complete = await async_load_store(self._hass, self._store, _clean)
+        self._last = {board: _record_from(item) for board, item in (data or {}).items()}
 
     def last(self, board: str) -> InstallRecord | None:
         """Return the board's last install, if esp_ota ever ran one."""
@@ -115,6 +111,35 @@ class InstallHistory:
         await self._store.async_save(
             {board: asdict(record) for board, record in self._last.items()}
         )
+
+
+def _record_from(item: Any) -> InstallRecord:
+    """Build a record from its stored form; raise if a field is not valid."""
+    record = InstallRecord(
+        at=item["at"],
+        version=item["version"],
+        target=item["target"],
+        method=item["method"],
+        outcome=item["outcome"],
+        reason=item["reason"],
+        seconds=item["seconds"],
+    )
+    require_str(item, "at", "version", "target", "method")
+    if record.outcome not in OUTCOMES:
+        raise ValueError("outcome")
+    if record.reason is not None and not isinstance(record.reason, str):
+        raise TypeError("reason")
+    seconds = record.seconds
+    if seconds is not None and (
+        isinstance(seconds, bool) or not isinstance(seconds, int | float)
+    ):
+        raise TypeError("seconds")
+    return record
+
+
+def _clean(data: Any) -> tuple[dict[str, Any], int]:
+    """Keep the boards' records that can be read; count the others."""
+    return clean_records(data, _record_from)
 
 
 class InstallAttempt:

@@ -122,8 +122,15 @@ async def async_install(
     ir.async_delete_issue(hass, DOMAIN, confirmation_issue_id(key))
     ir.async_delete_issue(hass, DOMAIN, comeback_issue_id(key))
     ir.async_delete_issue(hass, DOMAIN, rollback_issue_id(key))
-    if delivery.before is not None and on_rollback is not None:
-        # Back on the new sketch; it may still fall back (rollback.py).
+    if (
+        delivery.before is not None
+        and on_rollback is not None
+        and entry.state is ConfigEntryState.LOADED
+        and entry.runtime_data is board
+    ):
+        # Back on the new sketch; it may still fall back (rollback.py). Not
+        # after an unload during the come-back wait: nothing may outlive the
+        # runtime the install was started for.
         entry.async_on_unload(
             async_watch_for_rollback(hass, entry, staged, delivery.before, on_rollback)
         )

@@ -14,7 +14,9 @@ Rules:
 - A failed check never raises out of polling and logs a warning only on the
   first failure in a row; the third in a row raises a repair issue for the
   source, the next success removes it. The last check (time, result, detail)
-  is kept in ``.storage/esp_ota.sources`` for diagnostics and the sensors.
+  is kept in ``.storage/esp_ota.sources`` for diagnostics and the sensors; a
+  record that cannot be read is skipped and a file that cannot be read never
+  stops set-up (``storage_checks``).
 - Only one check per board runs at a time; credentials never reach a log.
 """
 
@@ -32,7 +34,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
@@ -41,12 +42,14 @@ from .const import CONF_BOARD, DOMAIN
 from .firmware import ChipFamily, ImageKind, family_for_board
 from .ledger import DATA_LEDGER
 from .listeners import Listeners
+from .redact import redact_url, url_filename
 from .source_failures import Failure, staging_failure
 from .source_fetch import async_fetch_manifest, auth_headers
 from .sources.config import OPTION_KEY, SourceConfig
 from .sources.manifest import Release, SourceError, parse_manifest, verify_digest
 from .sources.versions import is_newer
 from .staging import StagingError, async_download, async_stage_for_entry
+from .storage_checks import CheckedStore, async_load_store, clean_records
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -91,6 +94,28 @@ class SourceState:
         return dt_util.parse_datetime(self.last_check) if self.last_check else None
 
 
+def _state_from(item: Any) -> SourceState:
+    """Build a check's record from its stored form; raise if a field is not valid."""
+    state = SourceState(
+        last_check=item.get("last_check"),
+        result=item.get("result"),
+        detail=item.get("detail"),
+        failures=item.get("failures", 0),
+        offered=item.get("offered"),
+    )
+    for name in ("last_check", "result", "detail", "offered"):
+        if not isinstance(getattr(state, name), str | None):
+            raise TypeError(name)
+    if isinstance(state.failures, bool) or not isinstance(state.failures, int):
+        raise TypeError("failures")
+    return state
+
+
+def _clean(data: Any) -> tuple[dict[str, Any], int]:
+    """Keep the boards' records that can be read; count the others."""
+    return clean_records(data, _state_from)
+
+
 def source_issue_id(entry_id: str) -> str:
     """Return the id of the repair issue of a board's failing source."""
     return f"source_failing_{entry_id}"
@@ -107,9 +132,7 @@ class SourceManager:
     def __init__(self, hass: HomeAssistant) -> None:
         """Create the manager; call async_load before use."""
         self._hass = hass
-        self._store: Store[dict[str, dict[str, Any]]] = Store(
-            hass, STORAGE_VERSION, STORAGE_KEY
-        )
+        self._store = CheckedStore(hass, STORAGE_VERSION, STORAGE_KEY)
         self._states: dict[str, SourceState] = {}
         self._timers: dict[str, CALLBACK_TYPE] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -117,8 +140,8 @@ class SourceManager:
 
     async def async_load(self) -> None:
         """Load the record of the last checks."""
-        data = await self._store.async_load() or {}
-        self._states = {key: SourceState(**value) for key, value in data.items()}
+        data, _complete = await async_load_store(self._hass, self._store, _clean)
+        self._states = {key: _state_from(value) for key, value in (data or {}).items()}
 
     def state(self, entry_id: str) -> SourceState | None:
         """Return the last check of a board's source, None before the first."""
@@ -237,7 +260,9 @@ class SourceManager:
             self._hass,
             release.url,
             headers=auth_headers(config, release.url),
-            shown_url=config.redact(release.url),
+            # The image's URL may be signed (a token in its query) or carry
+            # the manifest's user info: shown without them, like any URL.
+            shown_url=config.redact(redact_url(release.url)),
         )
         await self._hass.async_add_executor_job(verify_digest, data, release)
         await async_stage_for_entry(
@@ -247,7 +272,7 @@ class SourceManager:
             version=release.version,
             release_notes=release.release_notes,
             origin=f"source:{config.safe_url}",
-            filename=release.url.rsplit("/", 1)[-1] or None,
+            filename=url_filename(release.url),
             release_url=release.release_url,
         )
         _LOGGER.info(

@@ -9,7 +9,8 @@ has stopped changing between two scans (so a copy still in progress is never
 read), staged like any other image, and removed from the inbox. Release notes
 come from a sidecar with the same name and ``.md`` or ``.txt``. A file whose
 name ends in ``.fs.bin`` (or starts with ``littlefs``/``spiffs``) is a
-filesystem image. A refused file is renamed to ``<name>.rejected`` (the name
+filesystem image (a sidecar that is a link is not read, and one that cannot be
+read leaves the image without notes). A refused file is renamed to ``<name>.rejected`` (the name
 shortened to fit the file system's 255 bytes) and the person is told why in a
 notification.
 
@@ -146,7 +147,16 @@ class _Folder:
         return links, ready
 
     async def _async_take(self, path: Path) -> None:
-        notes = await self._hass.async_add_executor_job(read_sidecar_notes, path)
+        try:
+            notes = await self._hass.async_add_executor_job(read_sidecar_notes, path)
+        except OSError as err:
+            # Notes are optional: the image is staged without them.
+            _LOGGER.warning(
+                "Could not read the release notes next to %r: %s",
+                path.name,
+                err.strerror,
+            )
+            notes = None
         kind = ImageKind.FILESYSTEM if is_filesystem_name(path.name) else ImageKind.APP
         try:
             version = await self._async_stage(path, kind, notes)

@@ -121,3 +121,28 @@ async def test_home_assistant_stopping_mid_upload_is_a_cancellation(
     assert board.emulator.received_images == []
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert errors == []
+
+
+def _timers(hass: HomeAssistant, name: str) -> list[asyncio.TimerHandle]:
+    """Return the loop's pending timers whose job names ``name``."""
+    scheduled: list[asyncio.TimerHandle] = hass.loop._scheduled  # type: ignore[attr-defined]
+    return [h for h in scheduled if not h.cancelled() and name in repr(h._args)]
+
+
+async def test_unloading_after_the_boards_ok_leaves_no_rollback_watch(
+    hass: HomeAssistant, add_board: BoardFactory, person: Context
+) -> None:
+    # The board announced the version it runs, so a fall back could be told.
+    board = await add_board(announce_after_reboot=False)
+    assert board.runtime.version == "1.0.0"
+    await stage(hass, board, build_esp32_app(version="1.1.0"))
+
+    with watch_records() as recorded:
+        task = hass.async_create_task(install(hass, board, person))
+        await recorded.wait()
+    assert await hass.config_entries.async_unload(board.entry.entry_id)
+    await task
+
+    # The entry is gone: nothing may keep watching its old runtime.
+    assert _timers(hass, "async_watch_for_rollback") == []
+    assert hass.data[DATA_LEDGER].installed(board.entry.entry_id) is not None

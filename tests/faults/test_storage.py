@@ -13,17 +13,26 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.esp_ota.const import DOMAIN
+from custom_components.esp_ota.history import DATA_HISTORY
 from custom_components.esp_ota.ledger import DATA_LEDGER
 from custom_components.esp_ota.settings import (
     DATA_SETTINGS,
     DEFAULT_PARALLEL_UPLOADS,
     Settings,
 )
+from custom_components.esp_ota.source_manager import DATA_SOURCES
 from custom_components.esp_ota.store import FirmwareStore, StageRequest
 from tools.esp_images import build_esp32_app
 
 BOARD = "entry-1"
-KEYS = ["esp_ota.firmware", "esp_ota.ledger", "esp_ota.settings", "esp_ota.pull"]
+KEYS = [
+    "esp_ota.firmware",
+    "esp_ota.ledger",
+    "esp_ota.settings",
+    "esp_ota.pull",
+    "esp_ota.history",
+    "esp_ota.sources",
+]
 
 
 def _issue(hass: HomeAssistant, key: str) -> ir.IssueEntry | None:
@@ -110,6 +119,8 @@ async def test_a_store_from_a_newer_version_does_not_stop_set_up(
         ("esp_ota.ledger", {"confirmations": [], "installed": {}}),
         ("esp_ota.settings", "parallel"),
         ("esp_ota.pull", ["check-ins"]),
+        ("esp_ota.history", ["last", "installs"]),
+        ("esp_ota.sources", "checked"),
     ],
 )
 async def test_a_store_of_the_wrong_shape_does_not_stop_set_up(
@@ -243,3 +254,61 @@ async def test_a_readable_store_clears_an_old_repair(
     await settings.async_load()
     assert settings.parallel_uploads == 2
     assert _issue(hass, "esp_ota.settings") is None
+
+
+async def test_a_malformed_history_or_source_record_is_skipped(
+    hass: HomeAssistant,
+    config_dir: Path,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    mock_browser: MagicMock,
+) -> None:
+    good = {
+        "at": "2026-01-01T00:00:00+00:00",
+        "version": "1.0",
+        "target": "app",
+        "method": "espota",
+        "outcome": "succeeded",
+        "reason": None,
+        "seconds": 12.5,
+    }
+    hass_storage["esp_ota.history"] = {
+        "version": 1,
+        "key": "esp_ota.history",
+        "data": {
+            "good": good,
+            "extra": {**good, "colour": "red"},
+            "missing": {"at": "t"},
+            "outcome": {**good, "outcome": "exploded"},
+            "text": "succeeded",
+        },
+    }
+    hass_storage["esp_ota.sources"] = {
+        "version": 1,
+        "key": "esp_ota.sources",
+        "data": {
+            "good": {"last_check": "t", "result": "staged", "failures": 0},
+            "failures": {"failures": "many"},
+            "list": ["staged"],
+        },
+    }
+    await _set_up(hass, mock_config_entry)
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    history = hass.data[DATA_HISTORY]
+    last = history.last("good")
+    assert last is not None
+    assert (last.version, last.outcome, last.seconds) == ("1.0", "succeeded", 12.5)
+    # A field this version does not know (a newer esp_ota's) is ignored.
+    assert history.last("extra") == last
+    sources = hass.data[DATA_SOURCES]
+    checked = sources.state("good")
+    assert checked is not None
+    assert checked.result == "staged"
+    assert sources.state("failures") is None
+    for key, skipped in (("esp_ota.history", "3"), ("esp_ota.sources", "2")):
+        issue = _issue(hass, key)
+        assert issue is not None
+        assert issue.translation_key == "store_records_skipped"
+        assert issue.translation_placeholders is not None
+        assert issue.translation_placeholders["count"] == skipped

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.persistent_notification import (
@@ -88,3 +91,57 @@ async def test_a_version_from_a_file_name_is_capped_like_the_actions(
     assert staged is not None
     # Not a usable version: the image is named by its hash, as without one.
     assert staged.sha256.startswith(staged.version)
+
+
+async def test_a_sidecar_link_out_of_the_folder_is_not_read(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    config_dir: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    outside = config_dir / "private"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret: hunter2")
+    (inbox / "1.6.0.bin").write_bytes(
+        build_esp32_app(project_name="arduino-lib-builder")
+    )
+    (inbox / "1.6.0.md").symlink_to(outside / "secret.txt")
+
+    await scan_watched_folder(hass, freezer, times=2)
+
+    staged = get_store(hass).latest(init_integration.entry_id)
+    assert staged is not None
+    assert staged.version == "1.6.0"
+    assert staged.release_notes is None
+    assert (outside / "secret.txt").read_text() == "Secret: hunter2"
+
+
+async def test_a_sidecar_that_cannot_be_read_does_not_stop_the_scan(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    inbox: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # Tests run as root, which any file mode lets read: the refusal is mocked.
+    for seed, version in enumerate(("1.6.0", "1.7.0")):
+        (inbox / f"{version}.bin").write_bytes(
+            build_esp32_app(project_name="arduino-lib-builder", seed=seed)
+        )
+    denied = OSError(errno.EACCES, os.strerror(errno.EACCES))
+    with patch(
+        "custom_components.esp_ota.watched_folder.read_sidecar_notes",
+        side_effect=[denied, "Waters the roses too."],
+    ):
+        await scan_watched_folder(hass, freezer, times=2)
+
+    store = get_store(hass)
+    versions = [image.version for image in store.images(init_integration.entry_id)]
+    assert versions == ["1.7.0", "1.6.0"]
+    assert [
+        image.release_notes for image in store.images(init_integration.entry_id)
+    ] == [
+        "Waters the roses too.",
+        None,
+    ]
+    assert list(inbox.iterdir()) == []

@@ -52,3 +52,10 @@ def test_directory_named_like_a_sidecar_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "garden.md").mkdir()
     (tmp_path / "garden.txt").write_text("txt", "utf-8")
     assert read_sidecar_notes(tmp_path / "garden.bin") == "txt"
+
+
+def test_a_link_named_like_a_sidecar_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere.txt").write_text("secret", "utf-8")
+    (tmp_path / "garden.md").symlink_to(tmp_path / "elsewhere.txt")
+    (tmp_path / "garden.txt").write_text("txt", "utf-8")
+    assert read_sidecar_notes(tmp_path / "garden.bin") == "txt"

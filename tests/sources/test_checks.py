@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 import json
+from typing import Any
 from unittest.mock import patch
 
 import aiohttp
@@ -286,3 +287,45 @@ async def test_removing_the_board_forgets_its_source_record_and_repair(
     assert await hass.config_entries.async_remove(init_integration.entry_id)
 
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_a_signed_image_urls_secret_is_not_kept_or_shown(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    source_server: SourceServer,
+    hass_client: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "s3cr3t-signature"
+    source_server.put("/1.0.0.bin", build_esp32_app(version="1.0.0"))
+    url = source_server.put(
+        "/m.json", {"version": "1.0.0", "url": f"1.0.0.bin?sig={secret}"}
+    )
+    assert (await set_source(hass, init_integration, url))["result"] == "staged"
+    staged = get_store(hass).latest(init_integration.entry_id)
+    assert staged is not None
+    assert staged.filename == "1.0.0.bin"
+
+    source_server.put("/m.json", {"version": "1.1.0", "url": f"1.1.0.bin?sig={secret}"})
+    source_server.status["/1.1.0.bin"] = 403
+    response = await check_sources(hass, config_entry_id=init_integration.entry_id)
+    assert response[init_integration.entry_id]["result"] == "download_failed"
+
+    state = hass.data[DATA_SOURCES].state(init_integration.entry_id)
+    assert state is not None
+    assert state.detail is not None
+    assert "1.1.0.bin" in state.detail
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    shown = [
+        json.dumps(response),
+        state.detail,
+        json.dumps(diagnostics),
+        str(hass_storage),
+        # esp_ota's own log (the test server's access log shows what it got).
+        *(r.getMessage() for r in caplog.records if r.name.startswith("custom_")),
+    ]
+    assert not any(secret in text for text in shown)
