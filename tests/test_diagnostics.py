@@ -100,4 +100,6 @@ async def test_diagnostics_show_staged_firmware_and_records_without_secrets(
     [image] = diagnostics["firmware"]
     assert (image["version"], image["source"], image["kind"]) == ("1.1.0", "url", "app")
     assert diagnostics["confirmation"]["sha256"] == image["sha256"]
+    # Confirmed on this board's card, not for a group.
+    assert diagnostics["confirmation"]["group"] is None
     assert diagnostics["installed"]["version"] == "1.1.0"

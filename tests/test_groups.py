@@ -27,6 +27,9 @@ from homeassistant.helpers import (
 )
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
@@ -495,3 +498,24 @@ def _select_options(schema: Any, name: str) -> list[dict[str, str]]:
         if key == name:
             return list(selector.config["options"])
     raise AssertionError(f"no field {name}")
+
+
+async def test_diagnostics_name_the_group_a_confirmation_was_given_for(
+    hass: HomeAssistant,
+    boards: dict[str, MockConfigEntry],
+    hass_admin_user: Any,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    await _stage_group(hass, "chip:esp32", image=build_esp32_app(version="2.0.0"))
+    await hass.services.async_call(
+        DOMAIN,
+        "confirm",
+        {"group": "chip:esp32"},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, boards["esp32-shed"]
+    )
+    assert diagnostics["confirmation"]["group"] == "chip:esp32"
+    assert hass_admin_user.id not in str(diagnostics)

@@ -65,6 +65,7 @@ async def async_get_config_entry_diagnostics(
                 "version": confirmation.version,
                 "sha256": confirmation.sha256,
                 "confirmed_at": confirmation.confirmed_at,
+                "group": confirmation.group,
             }
             if (confirmation := ledger.confirmation(key))
             else None
