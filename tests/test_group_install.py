@@ -14,7 +14,10 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant
 import pytest
 
+from custom_components.esp_ota.board import ledger_key
 from custom_components.esp_ota.const import DOMAIN
+from custom_components.esp_ota.firmware import ImageKind
+from custom_components.esp_ota.ledger import DATA_LEDGER
 from tools.esp_emulator import Core
 from tools.esp_images import build_esp32_app
 
@@ -61,5 +64,10 @@ async def test_an_automation_installs_a_group_confirmed_image_on_every_board(
         state = hass.states.get(board.update_entity)
         assert state.attributes["installed_version"] == "2.0.0"
         assert state.state == "off"
+        installed = hass.data[DATA_LEDGER].installed(
+            ledger_key(board.entry, ImageKind.APP)
+        )
+        # Kept for groups by project, also once the store prunes the image.
+        assert installed.project == "garden-valve"
     assert porch.emulator.received_images == []
     assert porch.emulator.invitations == []

@@ -519,3 +519,22 @@ async def test_diagnostics_name_the_group_a_confirmation_was_given_for(
     )
     assert diagnostics["confirmation"]["group"] == "chip:esp32"
     assert hass_admin_user.id not in str(diagnostics)
+
+
+async def test_a_project_group_finds_a_board_by_the_image_it_runs(
+    hass: HomeAssistant, boards: dict[str, MockConfigEntry]
+) -> None:
+    """No image of that project is staged: the ledger's installed record names it."""
+    await hass.data[DATA_LEDGER].async_record_install(
+        ledger_key(boards["esp32-shed"], ImageKind.APP),
+        sha256="0" * 64,
+        md5="0" * 32,
+        version="1.0.0",
+        project="pump",
+    )
+    response = await _stage_group(
+        hass,
+        "project:pump",
+        image=build_esp32_app(version="1.1.0", project_name="pump"),
+    )
+    assert [board["board"] for board in response["staged"]] == ["esp32-shed"]

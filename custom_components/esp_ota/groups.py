@@ -5,9 +5,9 @@ folder names, where some file systems refuse a colon):
 
 - ``chip:esp32s3``: every board whose board id maps to that chip family;
 - ``board:d1_mini``: every board announcing that board id;
-- ``project:garden-valve``: every board one of whose staged images names that
-  project in its app descriptor (the image the board runs stays staged after
-  its install, so "running or staged");
+- ``project:garden-valve``: every board whose running image (the one esp_ota
+  last installed, from the ledger) or one of whose staged images names that
+  project in its app descriptor;
 - ``label:garden``: every board whose device, or one of its entities, carries
   that Home Assistant label (by label id or by name).
 
@@ -37,10 +37,11 @@ from homeassistant.helpers import (
     label_registry as lr,
 )
 
-from .board import board_key
+from .board import board_key, ledger_key
 from .confirm import async_confirm
 from .const import CONF_BOARD, DOMAIN
 from .firmware import ChipFamily, ImageKind, family_for_board
+from .ledger import DATA_LEDGER
 from .staging import async_stage_for_entry
 from .store import StagedFirmware, get_store
 from .translate import async_translate
@@ -128,12 +129,20 @@ def board_chip(entry: ConfigEntry) -> ChipFamily | None:
 
 
 def board_projects(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
-    """Return the projects named by the board's staged (or running) images."""
-    return {
+    """Return the projects named by the board's staged and running images.
+
+    Running: the image esp_ota last installed (the ledger keeps its project,
+    also after the store pruned the image).
+    """
+    projects = {
         image.project
         for image in get_store(hass).images(board_key(entry), ImageKind.APP)
         if image.project
     }
+    installed = hass.data[DATA_LEDGER].installed(ledger_key(entry, ImageKind.APP))
+    if installed is not None and installed.project:
+        projects.add(installed.project)
+    return projects
 
 
 def board_labels(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:

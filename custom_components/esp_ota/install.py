@@ -260,6 +260,7 @@ async def _async_flash(
         sha256=staged.sha256,
         md5=staged.md5,
         version=staged.version,
+        project=staged.project,
     )
     return comeback
 

@@ -45,6 +45,8 @@ class Installed:
     md5: str
     version: str
     installed_at: str
+    project: str | None = None
+    """The project its app descriptor names (groups by project find it here)."""
 
 
 class Ledger:
@@ -111,7 +113,13 @@ class Ledger:
         return self._installed.get(board)
 
     async def async_record_install(
-        self, board: str, *, sha256: str, md5: str, version: str
+        self,
+        board: str,
+        *,
+        sha256: str,
+        md5: str,
+        version: str,
+        project: str | None = None,
     ) -> None:
         """Remember a successful flash."""
         self._installed[board] = Installed(
@@ -119,6 +127,7 @@ class Ledger:
             md5=md5,
             version=version,
             installed_at=dt_util.utcnow().isoformat(),
+            project=project,
         )
         await self._async_save()
 
@@ -157,6 +166,8 @@ def _confirmation(record: Any) -> Confirmation:
 
 def _installed(record: Any) -> Installed:
     require_str(record, "sha256", "md5", "version", "installed_at")
+    if record.get("project") is not None:
+        require_str(record, "project")
     return Installed(**record)
 
 

@@ -273,7 +273,11 @@ class CheckInRegistry:
             _LOGGER.info("%s runs version %s now", entry.title, staged.version)
             self._progress.pop(key, None)
             await self._hass.data[DATA_LEDGER].async_record_install(
-                key, sha256=staged.sha256, md5=staged.md5, version=staged.version
+                key,
+                sha256=staged.sha256,
+                md5=staged.md5,
+                version=staged.version,
+                project=staged.project,
             )
             await self._deliveries.async_delivered(entry, staged)
         entry.runtime_data.async_handle_check_in(now)
