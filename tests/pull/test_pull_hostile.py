@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+import io
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_IGNORE
 from homeassistant.core import Context, HomeAssistant
@@ -63,6 +66,43 @@ async def test_a_cancelled_download_resets_progress_first(
     assert handlers
     for task in handlers:
         task.cancel()
+    await wait_until(hass, entry, lambda: checkins.progress(entry) is None)
+    assert (
+        hass.states.get(f"update.{slug(MAC)}_firmware").attributes["update_percentage"]
+        is None
+    )
+
+
+async def test_a_handler_cancelled_as_it_closes_the_file_has_reset_progress(
+    hass: HomeAssistant, pull_server: PullServer, person: Context
+) -> None:
+    """The cancel may come while the broken-off handler closes its file.
+
+    Home Assistant cancels the handler of a board that went away wherever it
+    is; the issue's case is the close in the ``finally``. The reset must not
+    wait behind anything the cancel can interrupt.
+    """
+    entry = await arm(hass, pull_server, person)
+    checkins = hass.data[DATA_CHECK_INS]
+    add_job = hass.async_add_executor_job
+    closing = asyncio.Event()
+
+    def cancel_at_close(target: Callable[..., Any], *args: Any) -> Any:
+        if getattr(target, "__name__", "") == "close" and isinstance(
+            getattr(target, "__self__", None), io.BufferedReader
+        ):
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()  # as aiohttp does on connection_lost
+            closing.set()
+        return add_job(target, *args)
+
+    emulated = board(break_after=64 * 1024, free_space=4 << 20)
+    with patch.object(hass, "async_add_executor_job", cancel_at_close):
+        outcome = await emulated.update(pull_server.url)
+        assert (outcome.result, outcome.status) == (PullResult.FAILED, 200)
+        async with asyncio.timeout(10):
+            await closing.wait()
     await wait_until(hass, entry, lambda: checkins.progress(entry) is None)
     assert (
         hass.states.get(f"update.{slug(MAC)}_firmware").attributes["update_percentage"]
