@@ -127,17 +127,26 @@ async def test_all_zero_broadcast_and_multicast_macs_are_refused(
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "HEAD"])
+@pytest.mark.parametrize(
+    "method",
+    ["POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "PROPFIND"],
+)
 async def test_every_method_gets_the_same_404(
     hass: HomeAssistant, pull_server: PullServer, method: str
 ) -> None:
+    """No 405 with ``Allow``, no CORS preflight answer: nothing names the route."""
     await pull_server.add_board()
-    headers = board().headers()
-    for token in (pull_server.token, "wrong"):
-        response = await pull_server.client.request(
-            method, f"/api/esp_ota/pull/{token}", headers=headers
-        )
+    # A browser's preflight carries an origin Home Assistant allows by default.
+    headers = {**board().headers(), "Origin": "https://cast.home-assistant.io"}
+    for path in (
+        f"/api/esp_ota/pull/{pull_server.token}",
+        "/api/esp_ota/pull/wrong",
+        "/api/esp_ota/pull",
+    ):
+        response = await pull_server.client.request(method, path, headers=headers)
         assert response.status == 404
+        assert "Allow" not in response.headers
+        assert not any(name.startswith("Access-Control") for name in response.headers)
     await hass.data["esp_ota_settings"].async_set_pull(
         enabled=False, rotate_token=False
     )
