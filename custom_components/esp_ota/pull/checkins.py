@@ -235,6 +235,15 @@ class CheckInRegistry:
         """Return the pending sketch that does not fit the board's free space."""
         return self._no_room.image(entry, self.pending(entry))
 
+    @callback
+    def async_pending_changed(self, entry: EspOtaConfigEntry) -> None:
+        """Lift a "does not fit" repair whose image is no longer the pending one.
+
+        Called by the card when a person confirms another image or the staged
+        images change: a sleeping board may not check in for days.
+        """
+        self._no_room.async_pending_changed(entry, self.pending(entry))
+
     def running_version(self, entry: EspOtaConfigEntry) -> str | None:
         """Return the running version: a known image's by MD5, else the reported one."""
         record = self.record(entry)
