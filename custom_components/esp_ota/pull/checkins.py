@@ -228,7 +228,9 @@ class CheckInRegistry:
                 self._notify(board_key(entry))
             self._deliveries.refused(entry, staged, err)
             return None
-        self._deliveries.began(entry, staged)
+        if check_in.mode is not Mode.VERSION:
+            # A version query only asks; the install starts with a download.
+            self._deliveries.began(entry, staged)
         return staged
 
     def no_room(self, entry: EspOtaConfigEntry) -> StagedFirmware | None:
