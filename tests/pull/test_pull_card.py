@@ -117,6 +117,29 @@ async def test_an_image_that_does_not_fit_says_so_until_it_fits(
     assert card(hass, MAC)[2] is True
 
 
+async def test_another_image_confirmed_lifts_the_no_room_repair_at_once(
+    hass: HomeAssistant,
+    pull_server: PullServer,
+    person: Context,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A sleeping board may check in days later: the repair goes with the image."""
+    entry = await pull_server.add_board()
+    await pull_server.stage(entry, build_esp32_app(version="2.0.0", size=256 * 1024))
+    await press_install(hass, person)
+    cramped = board(version="1.0.0", free_space=128 * 1024)
+    assert (await cramped.update(pull_server.url)).result is PullResult.NO_UPDATES
+    assert issue_registry.async_get_issue(DOMAIN, no_room_issue_id(entry))
+
+    await pull_server.stage(entry, build_esp32_app(version="2.0.1", size=64 * 1024))
+    await press_install(hass, person)
+    assert issue_registry.async_get_issue(DOMAIN, no_room_issue_id(entry)) is None
+    state = hass.states.get(f"update.{slug(MAC)}_firmware")
+    assert card(hass, MAC) == ("1.0.0", "2.0.1", True, None)
+    assert not (state.attributes["release_summary"] or "").startswith("Does not fit")
+    assert (await cramped.update(pull_server.url)).result is PullResult.UPDATED
+
+
 async def test_the_pull_device_is_named_modelled_and_sized_for_people(
     hass: HomeAssistant,
     pull_server: PullServer,

@@ -24,6 +24,7 @@ from .helpers import PullServer, card, press_install, wait_until
 ESP8266_MAC = "5c:cf:7f:01:02:03"
 ESP32_MAC = "24:0a:c4:01:02:03"
 ESP32_P4_MAC = "30:ed:a0:01:02:03"
+ESP32_3X_MAC = "d4:8a:fc:01:02:03"
 IMAGE_SIZE = 512 * 1024
 
 
@@ -47,6 +48,17 @@ def esp32_board() -> PullBoard:
         sketch=old,
         version="1.0.0",
         sketch_sha256=hashlib.sha256(old[:-32]).hexdigest().upper(),
+    )
+
+
+def esp32_3x_board() -> PullBoard:
+    """arduino-esp32 3.x with Wi-Fi: the base MAC first, then STA and AP MAC."""
+    return PullBoard(
+        sta_mac=ESP32_3X_MAC.upper(),
+        base_mac=ESP32_3X_MAC.upper(),
+        sketch=build_esp32_app(version="1.0.0", size=64 * 1024),
+        version="1.0.0",
+        sdk_version="v5.5.1",
     )
 
 
@@ -78,13 +90,19 @@ def esp32_p4_board() -> PullBoard:
             None,
         ),
         (
+            esp32_3x_board,
+            ESP32_3X_MAC,
+            build_esp32_app(version="2.0.0", size=IMAGE_SIZE),
+            None,
+        ),
+        (
             esp32_p4_board,
             ESP32_P4_MAC,
             build_esp32_app(version="2.0.0", size=IMAGE_SIZE),
             None,
         ),
     ],
-    ids=["esp8266", "esp32-2.x", "esp32-3.x-no-wifi"],
+    ids=["esp8266", "esp32-2.x", "esp32-3.x", "esp32-3.x-no-wifi"],
 )
 async def test_each_cores_story_from_check_in_to_304(
     hass: HomeAssistant,

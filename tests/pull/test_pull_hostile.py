@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+import io
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_IGNORE
 from homeassistant.core import Context, HomeAssistant
@@ -70,6 +73,43 @@ async def test_a_cancelled_download_resets_progress_first(
     )
 
 
+async def test_a_handler_cancelled_as_it_closes_the_file_has_reset_progress(
+    hass: HomeAssistant, pull_server: PullServer, person: Context
+) -> None:
+    """The cancel may come while the broken-off handler closes its file.
+
+    Home Assistant cancels the handler of a board that went away wherever it
+    is; the issue's case is the close in the ``finally``. The reset must not
+    wait behind anything the cancel can interrupt.
+    """
+    entry = await arm(hass, pull_server, person)
+    checkins = hass.data[DATA_CHECK_INS]
+    add_job = hass.async_add_executor_job
+    closing = asyncio.Event()
+
+    def cancel_at_close(target: Callable[..., Any], *args: Any) -> Any:
+        if getattr(target, "__name__", "") == "close" and isinstance(
+            getattr(target, "__self__", None), io.BufferedReader
+        ):
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()  # as aiohttp does on connection_lost
+            closing.set()
+        return add_job(target, *args)
+
+    emulated = board(break_after=64 * 1024, free_space=4 << 20)
+    with patch.object(hass, "async_add_executor_job", cancel_at_close):
+        outcome = await emulated.update(pull_server.url)
+        assert (outcome.result, outcome.status) == (PullResult.FAILED, 200)
+        async with asyncio.timeout(10):
+            await closing.wait()
+    await wait_until(hass, entry, lambda: checkins.progress(entry) is None)
+    assert (
+        hass.states.get(f"update.{slug(MAC)}_firmware").attributes["update_percentage"]
+        is None
+    )
+
+
 @pytest.mark.parametrize(
     "mac",
     [
@@ -87,17 +127,26 @@ async def test_all_zero_broadcast_and_multicast_macs_are_refused(
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "HEAD"])
+@pytest.mark.parametrize(
+    "method",
+    ["POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "PROPFIND"],
+)
 async def test_every_method_gets_the_same_404(
     hass: HomeAssistant, pull_server: PullServer, method: str
 ) -> None:
+    """No 405 with ``Allow``, no CORS preflight answer: nothing names the route."""
     await pull_server.add_board()
-    headers = board().headers()
-    for token in (pull_server.token, "wrong"):
-        response = await pull_server.client.request(
-            method, f"/api/esp_ota/pull/{token}", headers=headers
-        )
+    # A browser's preflight carries an origin Home Assistant allows by default.
+    headers = {**board().headers(), "Origin": "https://cast.home-assistant.io"}
+    for path in (
+        f"/api/esp_ota/pull/{pull_server.token}",
+        "/api/esp_ota/pull/wrong",
+        "/api/esp_ota/pull",
+    ):
+        response = await pull_server.client.request(method, path, headers=headers)
         assert response.status == 404
+        assert "Allow" not in response.headers
+        assert not any(name.startswith("Access-Control") for name in response.headers)
     await hass.data["esp_ota_settings"].async_set_pull(
         enabled=False, rotate_token=False
     )

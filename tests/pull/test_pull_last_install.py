@@ -26,8 +26,9 @@ from custom_components.esp_ota.events import (
     EVENT_INSTALL_STARTED,
 )
 from custom_components.esp_ota.pull import deliveries
+from tools.esp_emulator import Core
 from tools.esp_emulator.pull_client import PullResult
-from tools.esp_images import build_esp32_app
+from tools.esp_images import build_esp32_app, build_esp8266_app
 
 from .helpers import MAC, PullServer, board, press_install, slug
 
@@ -194,3 +195,25 @@ async def test_a_pulled_install_is_told_to_automations(
     assert [
         (e.data["outcome"], e.data["reason"], e.data["seconds"]) for e in finished
     ] == [("succeeded", None, 7.5)]
+
+
+async def test_a_version_query_starts_no_install(
+    hass: HomeAssistant, pull_server: PullServer, person: Context
+) -> None:
+    """``getAvailableVersion()`` only asks: the install starts with the download."""
+    entry = await pull_server.add_board()
+    started = async_capture_events(hass, EVENT_INSTALL_STARTED)
+    await pull_server.stage(
+        entry, build_esp8266_app(size=64 * 1024, seed=5), version="2.0.0"
+    )
+    await press_install(hass, person)
+    emulated = board(Core.ESP8266, version="1.0.0")
+
+    outcome = await emulated.available_version(pull_server.url)
+    assert (outcome.result, outcome.version) == (PullResult.UPDATED, "2.0.0")
+    await hass.async_block_till_done()
+    assert started == []
+
+    assert (await emulated.update(pull_server.url)).result is PullResult.UPDATED
+    await hass.async_block_till_done()
+    assert [e.data["version"] for e in started] == ["2.0.0"]

@@ -228,12 +228,23 @@ class CheckInRegistry:
                 self._notify(board_key(entry))
             self._deliveries.refused(entry, staged, err)
             return None
-        self._deliveries.began(entry, staged)
+        if check_in.mode is not Mode.VERSION:
+            # A version query only asks; the install starts with a download.
+            self._deliveries.began(entry, staged)
         return staged
 
     def no_room(self, entry: EspOtaConfigEntry) -> StagedFirmware | None:
         """Return the pending sketch that does not fit the board's free space."""
         return self._no_room.image(entry, self.pending(entry))
+
+    @callback
+    def async_pending_changed(self, entry: EspOtaConfigEntry) -> None:
+        """Lift a "does not fit" repair whose image is no longer the pending one.
+
+        Called by the card when a person confirms another image or the staged
+        images change: a sleeping board may not check in for days.
+        """
+        self._no_room.async_pending_changed(entry, self.pending(entry))
 
     def running_version(self, entry: EspOtaConfigEntry) -> str | None:
         """Return the running version: a known image's by MD5, else the reported one."""

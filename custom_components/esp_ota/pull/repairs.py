@@ -94,6 +94,15 @@ class NoRoom:
             self.async_clear(entry)
 
     @callback
+    def async_pending_changed(
+        self, entry: EspOtaConfigEntry, pending: StagedFirmware | None
+    ) -> None:
+        """Lift the block once the pending sketch is not the one that did not fit."""
+        blocked = self._blocked.get(board_key(entry))
+        if blocked is not None and (pending is None or pending.sha256 != blocked[0]):
+            self.async_clear(entry)
+
+    @callback
     def async_clear(self, entry: EspOtaConfigEntry) -> None:
         """Forget the block and remove the issue (also for a deleted board)."""
         self._blocked.pop(board_key(entry), None)

@@ -15,7 +15,9 @@ reads them:
 
 - 404 (empty) when the pull server is off or the token is wrong or missing
   (never a 401 that would reveal the route), and for every other method than
-  GET (the route is never revealed by a 405);
+  GET, whatever the token: one catch-all route, no CORS preflight (boards are
+  no browsers), so neither a 405 with ``Allow`` nor an OPTIONS answer tells
+  the route from a path that does not exist;
 - 403 when the request is not from an updater (User-Agent, required headers);
 - 400 when a header value is malformed; 429 when a MAC asks too often (the
   board reports a failed check and tries again on its next round);
@@ -51,7 +53,7 @@ from typing import IO, Any, Final
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.http import HomeAssistantView
+from homeassistant.helpers.http import HomeAssistantView, request_handler_factory
 
 from custom_components.esp_ota.board import EspOtaConfigEntry
 from custom_components.esp_ota.settings import DATA_SETTINGS
@@ -183,13 +185,30 @@ class EspOtaPullView(HomeAssistantView):
         """Bind to Home Assistant."""
         self._hass = hass
 
+    def register(
+        self, hass: HomeAssistant, app: web.Application, router: web.UrlDispatcher
+    ) -> None:
+        """Route GET to the check-in and every other method to the same 404.
+
+        ``HomeAssistantView.register`` routes only the methods a view names
+        (aiohttp answers any other with a 405 and an ``Allow`` header) and
+        adds a CORS preflight (OPTIONS gets a 403): both tell the route from
+        a path that does not exist. The catch-all comes last (aiohttp tries a
+        resource's routes in order) and CORS is left out.
+        """
+        for url in (PULL_PATH + "/{token}", PULL_PATH):
+            router.add_route(
+                hdrs.METH_GET, url, request_handler_factory(hass, self, self.get)
+            )
+            router.add_route(
+                hdrs.METH_ANY, url, request_handler_factory(hass, self, self._not_found)
+            )
+
     async def _not_found(
         self, request: web.Request, token: str | None = None
     ) -> web.Response:
         """Every method but GET: the same empty 404 as a wrong token."""
         return _empty(HTTPStatus.NOT_FOUND)
-
-    post = put = delete = patch = head = _not_found
 
     async def get(
         self, request: web.Request, token: str | None = None

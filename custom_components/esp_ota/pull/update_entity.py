@@ -73,6 +73,7 @@ class PullUpdateMixin(UpdateEntity):
     @callback
     def _handle_board_update(self) -> None:
         """Board and staged-firmware changes: write through the pull writer."""
+        self.hass.data[DATA_CHECK_INS].async_pending_changed(self._entry)
         self._async_write_pull_state()
 
     @callback
@@ -144,4 +145,5 @@ class PullUpdateMixin(UpdateEntity):
             context=self._context,
             free_space=record.check_in.free_space if record else None,
         )
+        self.hass.data[DATA_CHECK_INS].async_pending_changed(self._entry)
         self._async_write_pull_state()
