@@ -20,7 +20,13 @@ Rules:
   setting, 24 by default; 0 turns arming off, and an install on a board that
   is away is then refused with ``board_offline``), when it is cancelled
   (``esp_ota.cancel_waiting_install``), when another install is asked, and
-  when the entry unloads; it is kept in memory only, so a restart ends it;
+  when the entry unloads;
+- it outlives a restart of Home Assistant (or a reload of the entry): the
+  update entity keeps it in its restore data (``RestoreEntity``: the image's
+  SHA-256 and version, the user id of the person who asked, if any, the
+  expiry and the card's text) and takes it back when it is added again, unless
+  it has expired meanwhile; the install then starts when the board is heard
+  from, with a context of the same user;
 - ArduinoOTA and web updater boards are armed this way; pull boards wait for
   their next check-in by design (``pull/``).
 """
@@ -31,12 +37,14 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.update import UpdateEntity
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.restore_state import ExtraStoredData
 from homeassistant.util import dt as dt_util
 
 from .events import EVENT_INSTALL_ARMED
@@ -62,6 +70,43 @@ class Armed:
     context: Context | None
     until: datetime
     summary: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON form kept in the entity's restore data."""
+        return {
+            "sha256": self.sha256,
+            "version": self.version,
+            "user_id": self.context.user_id if self.context else None,
+            "until": self.until.isoformat(),
+            "summary": self.summary,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Armed | None:
+        """Read the restore data back; None when it is not a waiting install."""
+        if not isinstance(data, dict):
+            return None
+        fields = ("sha256", "version", "until", "summary")
+        if not all(isinstance(data.get(name), str) for name in fields):
+            return None
+        user_id = data.get("user_id")
+        until = dt_util.parse_datetime(data["until"])
+        if until is None or not (user_id is None or isinstance(user_id, str)):
+            return None
+        # A new context of the same user: a person's standing, or none.
+        context = Context(user_id=user_id) if user_id else None
+        return cls(data["sha256"], data["version"], context, until, data["summary"])
+
+
+@dataclass
+class ArmedRestoreData(ExtraStoredData):
+    """The waiting install (or None) in the update entity's restore data."""
+
+    armed: Armed | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the stored form."""
+        return {"armed": self.armed.as_dict() if self.armed else None}
 
 
 def _check_arming_on(hours: int, entry: EspOtaConfigEntry) -> None:
@@ -95,6 +140,55 @@ class ArmingMixin(UpdateEntity):
     def armed(self) -> Armed | None:
         """The install waiting for the board, if one is."""
         return self._armed
+
+    @property
+    def extra_restore_state_data(self) -> ArmedRestoreData:
+        """Keep the waiting install across a restart."""
+        return ArmedRestoreData(self._armed)
+
+    @callback
+    def _async_start_once_loaded(self) -> None:
+        """Start a restored install once the entry is set up (installs need that)."""
+        if self._entry.state is ConfigEntryState.LOADED:
+            self._async_start_if_armed()
+            return
+        started = False
+
+        @callback
+        def state_changed() -> None:
+            nonlocal started
+            if not started and self._entry.state is ConfigEntryState.LOADED:
+                started = True
+                self._async_start_if_armed()
+
+        # Removed with the entity (never from inside the entry's own loop
+        # over its listeners, which a removal there would upset).
+        self.async_on_remove(self._entry.async_on_state_change(state_changed))
+
+    async def _async_restore_armed(self) -> None:
+        """Take back an install that waited for the board before a restart."""
+        stored = await self.async_get_last_extra_data()
+        if stored is None:
+            return
+        armed = Armed.from_dict(stored.as_dict().get("armed"))
+        if armed is None:
+            return
+        left = (armed.until - dt_util.utcnow()).total_seconds()
+        if left <= 0:
+            _LOGGER.info(
+                "The install of %s on %s expired while Home Assistant was stopped",
+                armed.version,
+                self._entry.title,
+            )
+            return
+        self._armed = armed
+        self._unsub_expiry = async_call_later(self.hass, left, self._async_expired)
+        _LOGGER.info(
+            "%s: version %s still waits for the board (until %s)",
+            self._entry.title,
+            armed.version,
+            dt_util.as_local(armed.until).strftime("%Y-%m-%d %H:%M"),
+        )
 
     async def _async_arm(self, staged: StagedFirmware, context: Context | None) -> None:
         """Check the rules now; arm the install for the board's return."""
@@ -169,7 +263,11 @@ class ArmingMixin(UpdateEntity):
     def _async_start_if_armed(self) -> None:
         """Start the waiting install now that the board is back."""
         armed = self._armed
-        if armed is None or not self.board.available:
+        if (
+            armed is None
+            or not self.board.available
+            or self._entry.state is not ConfigEntryState.LOADED
+        ):
             return
         self.async_disarm()
         staged = next((s for s in self._staged if s.sha256 == armed.sha256), None)

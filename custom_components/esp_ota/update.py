@@ -101,8 +101,11 @@ class EspOtaUpdateEntity(ArmingMixin, EspOtaEntity, UpdateEntity):
         self._last_percent: int | None = None
 
     async def async_added_to_hass(self) -> None:
-        """Follow staged firmware as well as the board."""
+        """Follow staged firmware as well as the board; take back a waiting install."""
         await super().async_added_to_hass()
+        await self._async_restore_armed()
+        if self.armed is not None:
+            self._async_start_once_loaded()
         self.async_on_remove(
             get_store(self.hass).async_add_listener(
                 board_key(self._entry), self._handle_board_update
@@ -110,7 +113,7 @@ class EspOtaUpdateEntity(ArmingMixin, EspOtaEntity, UpdateEntity):
         )
 
     async def async_will_remove_from_hass(self) -> None:
-        """End a waiting install with the entity (unload, removal)."""
+        """End a waiting install with the entity (its restore data keeps it)."""
         self.async_disarm()
         await super().async_will_remove_from_hass()
 
