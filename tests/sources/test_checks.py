@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.esp_ota.compat import vol
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.source_manager import DATA_SOURCES, source_issue_id
 from custom_components.esp_ota.sources.config import OPTION_KEY
@@ -364,3 +365,19 @@ async def test_a_stored_interval_below_the_minimum_is_polled_every_15_minutes(
         await checked.wait()
     assert source_server.asked("/m.json") == 2
 
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("interval", [0, 14, 10081])
+async def test_the_action_refuses_an_interval_out_of_bounds(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    source_server: SourceServer,
+    interval: int,
+) -> None:
+    url = _release(source_server, "1.0.0")
+
+    with pytest.raises(vol.Invalid):
+        await set_source(hass, init_integration, url, interval=interval)
+
+    assert OPTION_KEY not in init_integration.options
+    assert source_server.requests == []
