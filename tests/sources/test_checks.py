@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.esp_ota.compat import vol
 from custom_components.esp_ota.const import DOMAIN
 from custom_components.esp_ota.source_manager import DATA_SOURCES, source_issue_id
 from custom_components.esp_ota.sources.config import OPTION_KEY
@@ -335,3 +336,54 @@ async def test_a_signed_image_urls_secret_is_not_kept_or_shown(
         *(r.getMessage() for r in caplog.records if r.name.startswith("custom_")),
     ]
     assert not any(secret in text for text in shown)
+
+
+async def test_a_stored_interval_below_the_minimum_is_polled_every_15_minutes(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    source_server: SourceServer,
+    mock_browser: object,
+) -> None:
+    # Written by hand or by another version: the options never pass the
+    # minimum through the action or the form, but what is stored may.
+    url = _release(source_server, "1.0.0")
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={OPTION_KEY: {"url": url, "interval": 1}}
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    checked = next_check(hass, mock_config_entry)
+    state = hass.data[DATA_SOURCES].state(mock_config_entry.entry_id)
+    if state is None or state.last_check is None:
+        async with asyncio.timeout(10):
+            await checked.wait()
+    assert source_server.asked("/m.json") == 1
+
+    start = dt_util.utcnow()
+    for minutes in (1, 2, 14):
+        async_fire_time_changed(hass, start + timedelta(minutes=minutes))
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert source_server.asked("/m.json") == 1
+
+    checked = next_check(hass, mock_config_entry)
+    async_fire_time_changed(hass, start + timedelta(minutes=15, seconds=1))
+    async with asyncio.timeout(10):
+        await checked.wait()
+    assert source_server.asked("/m.json") == 2
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("interval", [0, 14, 10081])
+async def test_the_action_refuses_an_interval_out_of_bounds(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    source_server: SourceServer,
+    interval: int,
+) -> None:
+    url = _release(source_server, "1.0.0")
+
+    with pytest.raises(vol.Invalid):
+        await set_source(hass, init_integration, url, interval=interval)
+
+    assert OPTION_KEY not in init_integration.options
+    assert source_server.requests == []

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from custom_components.esp_ota.sources.config import (
+    DEFAULT_INTERVAL_MINUTES,
+    MAX_INTERVAL_MINUTES,
+    MIN_INTERVAL_MINUTES,
     OPTION_KEY,
     REDACTED,
     SourceConfig,
@@ -51,3 +54,22 @@ def test_redact_replaces_every_secret_and_the_raw_url() -> None:
         f"GET http://127.0.0.1/m.json as {REDACTED} with {REDACTED} "
         f"and {REDACTED} failed"
     )
+
+
+def test_a_stored_interval_is_kept_within_its_bounds() -> None:
+    def interval(value: object) -> int:
+        config = SourceConfig.from_options(
+            {OPTION_KEY: {"url": "http://127.0.0.1/m.json", "interval": value}}
+        )
+        assert config is not None
+        return config.interval
+
+    assert interval(30) == 30
+    assert interval("45") == 45
+    assert interval(30.0) == 30
+    assert interval(0) == MIN_INTERVAL_MINUTES
+    assert interval(-5) == MIN_INTERVAL_MINUTES
+    assert interval(1) == MIN_INTERVAL_MINUTES
+    assert interval(10**9) == MAX_INTERVAL_MINUTES
+    for unreadable in ("soon", None, True, [15], float("inf"), float("nan")):
+        assert interval(unreadable) == DEFAULT_INTERVAL_MINUTES

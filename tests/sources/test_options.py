@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -126,3 +126,23 @@ async def test_basic_credentials_are_set_and_an_empty_url_removes_the_source(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert OPTION_KEY not in init_integration.options
+
+
+@pytest.mark.parametrize("interval", [0, 14, 10081])
+async def test_the_form_refuses_an_interval_out_of_bounds(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    source_server: SourceServer,
+    interval: int,
+) -> None:
+    url = source_server.put("/m.json", {"version": "1.0.0", "url": "a.bin"})
+    form = await _source_step(hass, init_integration)
+
+    with pytest.raises(InvalidData) as caught:
+        await hass.config_entries.options.async_configure(
+            form["flow_id"], {"url": url, "interval": interval}
+        )
+
+    assert "interval" in caught.value.schema_errors
+    assert OPTION_KEY not in init_integration.options
+    assert source_server.requests == []

@@ -2,6 +2,8 @@
 
 The source lives in the config entry's options under ``firmware_source``:
 ``{url, interval, username?, password?, token?}`` with the interval in minutes.
+An interval out of bounds (options written by hand or by another version) is
+read as the nearest bound, an unreadable one as the default.
 Credentials are either a bearer token or a user name and password (HTTP basic).
 They are secrets: ``redact`` takes them (and a URL's user info and query) out
 of any text meant for logs or diagnostics, and ``safe_url`` is the form of a
@@ -43,7 +45,7 @@ class SourceConfig:
             return None
         return cls(
             url=data["url"],
-            interval=int(data.get("interval", DEFAULT_INTERVAL_MINUTES)),
+            interval=_interval(data.get("interval")),
             username=data.get("username") or None,
             password=data.get("password") or None,
             token=data.get("token") or None,
@@ -78,6 +80,23 @@ class SourceConfig:
             if secret:
                 text = text.replace(secret, REDACTED)
         return text
+
+
+def _interval(value: Any) -> int:
+    """Return a stored interval within its bounds; the default if it is unreadable.
+
+    The action and the form refuse an interval out of bounds, but the options
+    may have been written by hand or by another version: a source is never
+    polled more often than every MIN_INTERVAL_MINUTES, and a bad value never
+    stops the board's set-up.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return DEFAULT_INTERVAL_MINUTES
+    try:
+        minutes = int(value)
+    except (ValueError, OverflowError):
+        return DEFAULT_INTERVAL_MINUTES
+    return min(max(minutes, MIN_INTERVAL_MINUTES), MAX_INTERVAL_MINUTES)
 
 
 def safe_url(url: str) -> str:
